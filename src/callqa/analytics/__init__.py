@@ -1,0 +1,1 @@
+"""Conversation analytics: analyzers that turn a conversation into labels and findings."""
