@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     asr_vad: bool = True
     asr_threads: int = 1
     asr_no_speech_threshold: float = 0.6
+    # How the tenant's vocabulary is used: correct | hotwords | prompt | both | off (see asr/)
+    asr_vocabulary_mode: Literal["correct", "hotwords", "prompt", "both", "off"] = "correct"
 
     # Diarization
     segmentation_model: str = "pyannote-segmentation-3.0"

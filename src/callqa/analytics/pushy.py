@@ -1,0 +1,147 @@
+"""Pushing after refusal: the customer clearly said no, and the operator pitched again.
+
+Refusal: of the offer ("не интересно", "нет, спасибо, не надо", "сам продлю") or of the
+conversation, including a DNC request. Pushing: an operator utterance after the refusal that
+pitches the same or another offer, or argues against the refusal ("зря отказываетесь",
+"а если первый месяц бесплатно?"). Re-asking for the score in a survey is not pushing
+(labeling guide), so the score question is not a pitch. Rules over lemmas (no punctuation).
+An optional model (``models/rules_pushy.joblib``) may confirm borderline calls; each finding
+says which produced it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from callqa.analytics.base import AnalysisContext, AnalyzerOutput
+from callqa.analytics.dnc import _acknowledges, dnc_match
+from callqa.analytics.phrases import Patterns, UttText, evidence, prepare
+from callqa.conversation import Conversation, Finding
+
+REFUSAL = Patterns([
+    "не ~2 интересно|интересный|интересовать|надо|нужно|нужный|актуально|актуальный|хотеть|"
+    "буду|быть|стоить|подходить|требоваться|заинтересовать",
+    "нет ~1 спасибо|благодарить",
+    "спасибо ~1 нет|не",
+    "отказываться|отказаться|откажусь",
+    "сам ~2 продлить|оформить|разобраться|решить|купить|найти|позвонить|обратиться|справиться|"
+    "подумать|застраховать|страховаться",
+    "разговор ~1 окончить|окончен|закончить|закончен",
+    "ничего ~2 не ~1 надо|нужно|хотеть|буду|быть",
+    "не ~1 надо|нужно ~2 ничего",
+    "мне ~1 это ~1 не",
+    "меня ~2 все ~1 устраивать",
+    "я ~1 же ~1 сказать",
+    "я ~1 сказать ~1 нет",
+    "нет ~1 нет",
+    "хватит",
+])
+# an offer being made or defended
+PITCH = Patterns([
+    "предложение|акция|скидка|выгодный|выгода|выгодно|тариф|подключить|пакет|бесплатно|"
+    "бесплатный|бонус|подарок|спецпредложение|промокод|рассрочка|кешбэк|кэшбэк|экономия|"
+    "сэкономить|сэкономите|дешевле|выгоднее|процент|даром|стоимость|роутер|приставка|канал|"
+    "мегабит|гигабит|полис|каско|осаго|страховка|трейд-ин|гарантия",
+    "всего ~1 за",
+    "может ~2 все-таки|всетаки|хотя ~1 бы",
+    "все-таки",
+    "все ~1 таки",
+    "а ~1 если",
+    "зря|напрасно",
+    "подумайте|подумать|рассмотрите|рассмотреть|сравните|сравнить|взвесьте|попробуйте",
+    "вы ~2 не ~1 дослушать|понимать|слышать|услышать",
+    "вы ~1 же ~2 не ~1 дослушать|услышать|знать",
+    "подождите|послушайте|постойте|погодите",
+    "давать ~1 я ~2 расскажу|рассказать|запишу|записать|оформлю|оформить|подключу|подключить|"
+    "отправлю|отправить|пришлю|прислать|посчитаю|посчитать|сравню|сравнить|скину|скинуть",
+    "последний ~2 предложение",
+    "записать|записывать|оформить|оформлять|подключать ~2 вас",
+    "пожалеть|пожалеете",
+    "потом ~2 не ~1 жаловаться",
+    "такой ~1 условие",
+])
+OFFER_WORDS = Patterns([PITCH.patterns[0], "всего ~1 за", "записать|записывать|оформить|"
+                        "оформлять|подключать|подключить|подобрать|купить|взять"])
+# how a pitch is politely closed — not a push
+CLOSE = Patterns([
+    "хорошо|понять|понятно|ладно ~3 всего ~1 добрый|хороший|до ~1 свидание|спасибо",
+])
+
+
+@dataclass
+class PushyOptions:
+    """Which call types have an offer to refuse even if no pitch was seen before the refusal."""
+
+    offer_call_types: tuple[str, ...] = ("nps_survey",)
+
+
+@dataclass
+class PushyAnalyzer:
+    """Rules (+ optional model): did the operator push after a clear refusal?"""
+
+    options: PushyOptions = field(default_factory=PushyOptions)
+    model: Any = None  # optional sklearn pipeline over the post-refusal operator text
+    name: str = "rules.pushy"
+    version: str = "1"
+
+    @property
+    def source(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
+        texts = prepare(conversation, context.cache)
+        utts = conversation.utterances
+        call_type = context.labels.get("call_type")
+        refusal = self._refusal(conversation, texts, call_type)
+        pushed_at: int | None = None
+        span = None
+        if refusal is not None:
+            for j in range(refusal + 1, len(utts)):
+                if utts[j].role != "operator":
+                    continue
+                ut = texts[j]
+                if _acknowledges(ut):
+                    break  # accepted the refusal/DNC: what follows is a goodbye
+                span = _push_span(ut)
+                if span is not None:
+                    pushed_at = j
+                    break
+        findings: list[Finding] = []
+        if pushed_at is not None:
+            findings.append(Finding(
+                "pushy_after_refusal", "major", pushed_at, utts[pushed_at].start,
+                evidence(texts[pushed_at], span, 4), self.source,
+                {"refusal_utterance": refusal, "text": utts[pushed_at].text}))
+        return AnalyzerOutput({"pushy_after_refusal": pushed_at is not None}, findings)
+
+    def _refusal(self, conv: Conversation, texts: list[UttText],
+                 call_type: str | None) -> int | None:
+        """Index of the first customer refusal of an offer (or DNC request)."""
+        offered = call_type in self.options.offer_call_types
+        for i, (u, ut) in enumerate(zip(conv.utterances, texts)):
+            if u.role == "operator":
+                if PITCH.search(ut) is not None:
+                    offered = True
+                continue
+            if u.role != "customer" or not offered:
+                continue
+            if dnc_match(ut) is not None or REFUSAL.search(ut) is not None:
+                return i
+        return None
+
+
+SCORE = Patterns([
+    "оценить|оценка|оценивать|цифра|балл|ноль|десять|порекомендовать|рекомендовать|опрос|вопрос",
+])
+
+
+def _push_span(ut: UttText) -> tuple[int, int] | None:
+    hit = PITCH.search(ut)
+    if hit is None:
+        return None
+    if OFFER_WORDS.search(ut) is None and SCORE.search(ut) is not None:
+        return None  # "ну, может, всё-таки оцените?" re-asks the score: not pushy (guide)
+    # "Хорошо, понял вас. Спасибо, всего доброго" is a close, even if it says "предложение"
+    if CLOSE.search(ut) is not None and len(ut.tokens) <= 8:
+        return None
+    return hit

@@ -1,0 +1,478 @@
+"""Script adherence: which steps of the client's script the operator did, where, in what order.
+
+Scripts are data (``data/scripts/<tenant>.yaml``, falling back to ``default.yaml``): ordered
+steps with id, title, description, zone, the call types that require them and example
+phrases. A step is detected by the example phrases (lemma match) OR by the general patterns
+written here for the standard step ids, always on the OPERATOR's utterances in the step's zone
+(opening, anywhere, closing). No rule relies on punctuation, so raw ASR text works too.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from callqa.analytics.base import AnalysisContext, AnalyzerOutput
+from callqa.analytics.dnc import _acknowledges
+from callqa.analytics.phrases import (
+    Patterns,
+    UttText,
+    evidence,
+    find_brand,
+    is_first_name,
+    is_patronymic,
+    phrase_pattern,
+    prepare,
+    tags,
+    utt_text,
+)
+from callqa.conversation import Conversation, Finding
+from callqa.errors import InputError
+
+log = logging.getLogger(__name__)
+BUNDLED_SCRIPTS = Path(__file__).parent / "data" / "scripts"
+DEFAULT_STEPS = ("greeting_company", "operator_introduced", "need_identified",
+                 "contact_verified", "summary_next_step", "farewell")
+
+
+@dataclass(frozen=True)
+class ScriptStep:
+    id: str
+    title: str = ""
+    description: str = ""
+    zone: str = "any"  # opening | any | closing
+    required_for: tuple[str, ...] = ("all",)
+    examples: tuple[str, ...] = ()
+
+    def required(self, call_type: str | None) -> bool:
+        return "all" in self.required_for or (call_type is not None and
+                                              call_type in self.required_for)
+
+
+@dataclass(frozen=True)
+class Script:
+    """One versioned script; ``ref`` ("default@1") is stored with every result."""
+
+    id: str
+    version: str
+    steps: tuple[ScriptStep, ...]
+    title: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def for_call_type(self, call_type: str | None) -> tuple[ScriptStep, ...]:
+        return tuple(s for s in self.steps if s.required(call_type))
+
+
+def parse_script(data: dict[str, Any], fallback_id: str = "default") -> Script:
+    """Build a Script from its YAML mapping; bad files raise ``InputError`` with the reason."""
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+        raise InputError(f"script {fallback_id!r}: needs a 'steps' list")
+    steps = []
+    for i, s in enumerate(data["steps"]):
+        if not isinstance(s, dict) or not s.get("id"):
+            raise InputError(f"script {fallback_id!r}: step {i} needs an 'id'")
+        zone = str(s.get("zone", "any"))
+        if zone not in ("opening", "any", "closing"):
+            raise InputError(f"script {fallback_id!r}: step {s['id']!r} has unknown zone {zone!r}")
+        req = s.get("required_for", ["all"])
+        steps.append(ScriptStep(
+            id=str(s["id"]), title=str(s.get("title", "")),
+            description=str(s.get("description", "")).strip(), zone=zone,
+            required_for=tuple(str(x) for x in (req if isinstance(req, list) else [req])),
+            examples=tuple(str(x) for x in s.get("examples", []) or []),
+        ))
+    return Script(id=str(data.get("id", fallback_id)), version=str(data.get("version", "1")),
+                  steps=tuple(steps), title=str(data.get("title", "")))
+
+
+@lru_cache(maxsize=128)
+def _load_file(path: str, mtime: float) -> Script:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return parse_script(data, Path(path).stem)
+
+
+def script_dirs(settings: Any = None) -> list[Path]:
+    dirs: list[Path] = []
+    tdir = getattr(settings, "tenants_dir", None) if settings is not None else None
+    if tdir:
+        dirs.append(Path(tdir) / "scripts")
+    dirs.append(BUNDLED_SCRIPTS)
+    return dirs
+
+
+def load_script(tenant: str | None, call_type: str | None = None, settings: Any = None) -> Script:
+    """The script for a tenant and call type: ``<tenant>.<call_type>.yaml``, ``<tenant>.yaml``,
+    then ``default.yaml`` (searched in ``<tenants_dir>/scripts`` first, then the bundled folder).
+    Steps not required for ``call_type`` stay in the script (detected, not flagged when missed).
+    """
+    names = []
+    if tenant and call_type:
+        names.append(f"{tenant}.{call_type}.yaml")
+    if tenant:
+        names.append(f"{tenant}.yaml")
+    names.append("default.yaml")
+    for name in names:
+        for d in script_dirs(settings):
+            p = d / name
+            if p.is_file():
+                return _load_file(str(p), p.stat().st_mtime)
+    raise InputError("no script found (default.yaml is missing)")
+
+
+# --- general patterns for the standard steps --------------------------------------------
+
+GREET = Patterns([
+    "здравствуйте|здравствуй|здравствовать|приветствовать|привет|приветствие",
+    "добрый|доброе|доброго ~1 день|утро|вечер|время|ночь",
+    "добрый|доброе",
+])
+INTRO = Patterns([
+    "меня ~1 звать",
+    "с ~1 вами ~1 говорить|разговаривать",
+    "мой ~1 имя",
+    "на ~1 связь",
+    "вас ~1 беспокоить|приветствовать",
+])
+NEED = Patterns([
+    "чем ~2 помочь|подсказать|быть ~1 полезный",
+    "что ~2 случиться|произойти|беспокоить|интересовать|искать|подобрать|нужно|нужный|"
+    "требоваться|хотеть|беспокоиться|сломаться|стрястись|подсказать",
+    "какой ~1 вопрос|проблема|машина|автомобиль|модель|год|двигатель|мотор|бюджет|цвет|"
+    "комплектация|кузов|пробег|деталь|запчасть|размер|тариф|услуга|скорость|адрес|магазин|товар|"
+    "причина|срок|сумма",
+    "по ~1 какой ~1 вопрос|поводу",
+    "в ~1 чем ~1 проблема|вопрос|дело|причина|сложность",
+    "вин|vin|вин-код|винкод|виин",
+    "номер ~2 заказ|договор|заявка|счет|обращение|кузов|чек|вин",
+    "от ~1 ноль|нуль|0|один|1 ~1 до ~1 десять|10|пять|5",
+    "по ~1 шкала|десятибалльный|пятибалльный",
+    "оценить|оценка|оцените|порекомендовать|рекомендовать|посоветовать",
+    "что ~2 для ~1 вас ~1 важн*|главн*|приоритет*|лучше|удобн*",
+    "для ~1 вас ~2 что ~2 важн*|главн*|приоритет*|лучше|удобн*",
+    "скажите|подскажите|скажи|подскажи ~3 какой|чей|сколько|как|что|где|когда|ли|а|куда",
+    "какой|чей|сколько|куда|откуда|почему|зачем ~2 у ~1 вас|вы|вам|ваш",
+    "какой|чей|сколько|куда|откуда|почему|зачем ~3 вы|вас|вам|ваш",
+    "как ~2 вам ~1 удобн*|удобно",
+    "есть ~2 пожелание|предпочтение|требование|вопрос",
+    "двигатель|мотор|кузов|год|модель|объем|комплектация|цвет|бюджет|пробег ~1 какой",
+    "номер ~2 карта|карточка",
+    "скажите|подскажите|скажи|подскажи ~1 а",
+    "скажите|подскажите ~6 какой|чей|сколько|как|что|где|когда|ли|куда|откуда",
+    "вы|вам ~2 сейчас",
+    "вам ~2 хватать|нужный|нужно|надо|интересно|интересный|важн*|удобн*|приоритет*",
+    "ли",
+    "вы ~3 пользоваться|смотреть|планировать|решить|собираться|хотеть|искать|перезагружать|"
+    "проверять|проверить|ставить|поставить|обращаться|обратиться",
+    "рассказать|расскажите|опишите|описать ~3 что|ситуация|проблема|подробно|подробный|"
+    "подробнее|случиться",
+    "как ~2 вам ~3 понравиться|впечатление|машина|автомобиль|обслуживание|сервис|покупка",
+    "все ~1 ли ~2 устраивать|нравиться|понравиться|в ~1 порядок|хорошо",
+    "устраивать ~2 ли",
+    "интересовать ~3 ли",
+    "когда ~3 заказывать|заказать|купить|покупать|оформлять|оформить|ставить|поставить|"
+    "установить|получить|получать|обнаружить|заметить|начаться|появиться|произойти|случиться",
+    "где ~3 покупать|купить|заказывать|заказать|ставить|поставить|установить|брать",
+    "что ~1 именно",
+    "что ~2 с ~2 машина|автомобиль|заказ|товар|деталь|интернет|телевидение|связь",
+    "ищете|ищите|искать ~2 что",
+    "подскажите|подсказать|назовите|назвать|продиктуйте|продиктовать|уточните|уточнить ~3 "
+    "номер|марка|модель|год|вин|адрес|артикул|что|какой|пожалуйста",
+])
+NEED_NOT = Patterns([
+    "это ~2 вы",
+    "говорить|разговаривать|поговорить ~1 с",
+    "всё|все ~1 верно|правильно|в ~1 сила",
+    "подойти|устроить|договориться",
+    "что ~1 вы ~1 от ~1 я|меня ~1 хотеть",
+    "я ~1 что ~1 сделать",
+    "при ~1 что",
+    "удобно|удобный ~2 говорить|разговаривать|поговорить|общаться|минута|минутка",
+    "есть ~1 минута|минутка",
+    "записать|оформить|оформлять|подключить|подключать ~1 вас|вам",
+])
+CONTACT = Patterns([
+    "как ~2 к ~1 вам ~1 обращаться",
+    "как ~2 вас ~1 звать|величать|зовут",
+    "ваш ~1 имя|фамилия|отчество|телефон|почта|email|адрес",
+    "имя|фамилия ~1 отчество",
+    "номер ~2 заказ|договор|телефон|заявка|лицевой|счет|карта|обращение|накладная|чек|паспорт|"
+    "полис|сделка",
+    "лицевой ~1 счет",
+    "заканчиваться ~1 на",
+    "подтвердить|подтвердите|уточнить|уточните|сверить|продиктовать|продиктуйте|назвать|"
+    "назовите|напомнить|напомните|подсказать|подскажите ~4 номер|имя|фамилия|адрес|данные|"
+    "телефон|дата|почта|договор|заказ",
+    "на ~1 кто ~2 оформить|оформлен|оформлять|заказ|договор",
+    "дата ~1 рождение",
+    "с ~1 кем ~1 я ~1 говорить|разговаривать",
+    "правильно ~1 понимать ~2 что ~1 вы",
+    "я ~1 правильно ~1 понимать",
+    "номер ~3 этот|тот ~2 же|который",
+    "верно|правильно",
+    "адрес ~2 доставка ~3 прежний|тот|тот ~1 же|верный|правильный",
+])
+SUMMARY = Patterns([
+    "итак|итого|резюмировать|подытожить|резюмирую|подытожу",
+    "значит ~1 так",
+    "то ~1 есть ~3 завтра|сегодня|понедельник|вторник|среда|четверг|пятница|суббота",
+])
+# a next step = an action + something concrete about it (when, where, how)
+SUMMARY_ACTION = frozenset("""перезвонить позвонить набрать связаться написать отправить прислать
+выслать скинуть привезти доставить прийти приходить приехать подъехать передать оформить записать
+подготовить проверить сообщить рассмотреть ответить вернуть перевести списать зачислить поступить
+готовый готовить забрать ждать ожидать согласовать выехать отправлять присылать направить
+направлять зарегистрировать оформлять записывать звонить созвониться прибыть доставлять привозить
+выдать выдавать отгрузить собрать сделать обработать начислить пересчитать продлить подключить
+приедет придет позвонит наберет перезвонит""".split())
+SUMMARY_WHEN = frozenset("""завтра сегодня послезавтра понедельник вторник среда четверг пятница
+суббота воскресенье утро утром вечер вечером обед течение час день неделя минута до через после
+январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь смс эсэмэска
+эсэмэс sms почта whatsapp ватсап вотсап телеграм телеграмм мессенджер адрес пункт склад офис
+сервис номер обращение заявка""".split())
+SUMMARY_NOT = Patterns([
+    "переключать|переключить|соединять|соединить|перевести|переводить ~2 вас|на|звонок",
+])
+FAREWELL = Patterns([
+    "до ~1 свидание",
+    "до ~1 встреча|связь",
+    "всего ~1 добрый|хороший|наилучший",
+    "всего ~1 доброго|хорошего",
+    "хороший|добрый|удачный|приятный|отличный ~1 день|вечер|выходные|дорога|неделя",
+    "спасибо|благодарить|благодарю|благодарность|спасибочка",
+    "удача|удачи|счастливо|счастливый|берегите|беречь",
+    "извините ~2 беспокойство",
+])
+
+STEP_PATTERNS: dict[str, Patterns] = {
+    "need_identified": NEED,
+    "contact_verified": CONTACT,
+    "summary_next_step": SUMMARY,
+    "farewell": FAREWELL,
+    "operator_introduced": INTRO,
+}
+
+
+@dataclass
+class ScriptOptions:
+    """Zones: how many operator utterances count as opening / closing."""
+
+    opening_utterances: int = 2
+    closing_utterances: int = 3
+    tenant: str | None = None  # script tenant override (else the conversation's tenant)
+
+
+@dataclass
+class ScriptAnalyzer:
+    """Rules: script steps done or not, where, and whether their order was kept."""
+
+    options: ScriptOptions = field(default_factory=ScriptOptions)
+    settings: Any = None
+    name: str = "rules.script"
+    version: str = "1"
+
+    @property
+    def source(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
+        call_type = context.labels.get("call_type")
+        tenant = self.options.tenant or conversation.meta.tenant
+        script = context.options.get("script") or load_script(tenant, call_type, self.settings)
+        texts = prepare(conversation, context.cache)
+        ops = [i for i, u in enumerate(conversation.utterances) if u.role == "operator"]
+        n_open = int(context.options.get("opening_utterances", self.options.opening_utterances))
+        n_close = int(context.options.get("closing_utterances", self.options.closing_utterances))
+        zones = {"opening": ops[:n_open], "any": ops, "closing": ops[-n_close:]}
+        brands = list(context.tenant.brand_names) or [context.tenant.display_name or ""]
+        adherence: dict[str, Any] = {}
+        done: dict[str, bool] = {}
+        findings: list[Finding] = []
+        required = {s.id for s in script.for_call_type(call_type)}
+        for step in script.steps:
+            idx, ev = self._detect(step, conversation, texts, zones[step.zone], ops, brands, context)
+            done[step.id] = idx is not None
+            adherence[step.id] = {"done": idx is not None, "utterance_index": idx,
+                                  "evidence": ev, "required": step.id in required,
+                                  "title": step.title}
+            if idx is None and step.id in required:
+                findings.append(Finding(
+                    "script_step_missing", "minor", None, None,
+                    f"не выполнен шаг: {step.title or step.id}", self.source,
+                    {"step": step.id, "script": script.ref}))
+        # order: the positions of the done steps must follow the script order
+        positions = [adherence[s.id]["utterance_index"] for s in script.steps
+                     if adherence[s.id]["done"]]
+        order_kept = all(a <= b for a, b in zip(positions, positions[1:]))
+        adherence["order_kept"] = order_kept
+        adherence["script"] = script.ref
+        if not order_kept:
+            bad = next(i for i, (a, b) in enumerate(zip(positions, positions[1:])) if a > b)
+            findings.append(Finding("script_order", "info", positions[bad + 1],
+                                    conversation.utterances[positions[bad + 1]].start,
+                                    conversation.utterances[positions[bad + 1]].text,
+                                    self.source, {"script": script.ref}))
+        return AnalyzerOutput({"script": done, "script_adherence": adherence,
+                               "script_id": script.ref}, findings)
+
+    # -- detection ------------------------------------------------------------------------
+    def _detect(self, step: ScriptStep, conv: Conversation, texts: list[UttText],
+                zone: list[int], ops: list[int], brands: list[str],
+                context: AnalysisContext) -> tuple[int | None, str | None]:
+        examples = _examples(step.examples)
+        special = {
+            "greeting_company": lambda i: _greeting_company(texts[i], brands),
+            "operator_introduced": lambda i: _introduced(texts[i], i, ops, brands, conv),
+            "need_identified": lambda i: _need(texts[i], conv.utterances[i].text),
+            "contact_verified": lambda i: _contact(texts[i], i, ops, conv),
+            "summary_next_step": lambda i: _summary(texts[i]),
+            "farewell": lambda i: _farewell(texts[i], i, ops),
+        }.get(step.id)
+        general = STEP_PATTERNS.get(step.id)
+        for i in zone:
+            ut = texts[i]
+            span = None
+            if special is not None:
+                span = special(i)
+            elif general is not None:
+                span = general.search(ut)
+            if span is None and examples:
+                span = examples.search(ut)
+            if span is not None:
+                return i, evidence(ut, span, 3)
+        return None, None
+
+
+@lru_cache(maxsize=256)
+def _examples(examples: tuple[str, ...]) -> Patterns:
+    return Patterns([phrase_pattern(e) for e in examples if e.strip()])
+
+
+def _greeting_company(ut: UttText, brands: list[str]) -> tuple[int, int] | None:
+    g = GREET.search(ut)
+    if g is None:
+        return None
+    b = find_brand(ut.tokens, brands)
+    if b is None:
+        return None
+    return min(g[0], b[0]), max(g[1], b[1])
+
+
+_NOT_NAMES = frozenset({"камри", "роза", "вера", "надежда", "любовь", "слава", "мир", "ока",
+                        "нива", "лада", "гранта", "веста", "веста", "калина", "приора", "ларгус",
+                        "рио", "поло", "солярис", "гольф", "октавия", "киа", "шкода", "марка"})
+
+
+def _own_names(ut: UttText) -> list[int]:
+    """Token indices of first names not followed by a patronymic (a customer's full name)."""
+    out = []
+    for i, t in enumerate(ut.tokens):
+        if t in _NOT_NAMES or not is_first_name(t):
+            continue
+        if i + 1 < len(ut.tokens) and is_patronymic(ut.tokens[i + 1]):
+            continue
+        out.append(i)
+    return out
+
+
+def _introduced(ut: UttText, i: int, ops: list[int], brands: list[str],
+                conv: Conversation) -> tuple[int, int] | None:
+    hit = INTRO.search(ut)
+    if hit is not None:
+        return hit
+    names = _own_names(ut)
+    if not names:
+        return None
+    outbound = conv.meta.direction == "outbound"
+    first_op = bool(ops) and i == ops[0]
+    brand = find_brand(ut.tokens, brands)
+    for k in names:
+        prev = ut.lemmas[max(0, k - 2):k]
+        nxt = ut.lemmas[k + 1:k + 3]
+        if "звать" in prev or {"беспокоить", "из", "компания", "звонить"} & set(nxt):
+            return k, k + 1
+        if brand is not None and (abs(k - brand[1]) <= 2 or abs(brand[0] - k) <= 2):
+            return k, k + 1
+        if "это" in prev and not outbound:
+            return k, k + 1
+        if first_op and not outbound and "вы" not in prev:
+            return k, k + 1
+        if {"я", "это"} & set(prev) and nxt[:1] != ["?"] and ("из" in nxt or not outbound):
+            return k, k + 1
+    return None
+
+
+
+
+def _need(ut: UttText, text: str = "") -> tuple[int, int] | None:
+    """A question about the customer's need or situation.
+
+    Raw ASR text has no "?", so only lexical patterns (question words, "скажите, а...",
+    "вы сейчас...") are used, for clean text too — one behaviour for both. Excluded nearby:
+    "удобно говорить?", sales closes, name checks, rhetorical "что вы от меня хотите?".
+    """
+    for a, b in NEED.finditer(ut):
+        near = NEED_NOT.search(ut, max(0, a - 2))
+        if near is not None and near[0] <= b + 1 and a <= near[1]:
+            continue
+        return a, b
+    return None
+
+
+def _name_check(ut: UttText) -> bool:
+    """"Это Дарья?", "Ильдар Ринатович?", "Я говорю с Анной?" — a name being checked."""
+    return any(is_first_name(t) or is_patronymic(t) for t in ut.tokens if t not in _NOT_NAMES)
+
+
+def _contact(ut: UttText, i: int, ops: list[int], conv: Conversation) -> tuple[int, int] | None:
+    for a, b in CONTACT.finditer(ut):
+        if ut.lemmas[a] in ("верно", "правильно"):
+            # "правильно?" confirms data only when data stands just before
+            prev = ut.tokens[max(0, a - 6):a]
+            if not any(t.isdigit() or tags(t) & {"NUMR", "Name", "Patr", "Surn"} for t in prev):
+                continue
+        return a, b
+    # "Ильдар Ринатович?" / "Это Кирилл?" — the customer's name checked at the start
+    if ops and i in ops[:2]:
+        for k, t in enumerate(ut.tokens):
+            if t in _NOT_NAMES:
+                continue
+            if is_first_name(t) and k + 1 < len(ut.tokens) and is_patronymic(ut.tokens[k + 1]):
+                return k, k + 2
+            if is_first_name(t) and k > 0 and ut.lemmas[k - 1] == "это" and (
+                    conv.meta.direction == "outbound"):
+                return k - 1, k + 1
+    return None
+
+
+def _farewell(ut: UttText, i: int, ops: list[int]) -> tuple[int, int] | None:
+    """Thanks or goodbye; "Добрый день" opening the call is a greeting, not a farewell."""
+    for a, b in FAREWELL.finditer(ut):
+        if ops and i == ops[0] and a <= 1 and ut.lemmas[a] in ("добрый", "хороший", "доброе"):
+            continue
+        return a, b
+    return None
+
+
+def _summary(ut: UttText) -> tuple[int, int] | None:
+    if _acknowledges(ut):
+        return 0, len(ut.tokens)
+    hit = SUMMARY.search(ut)
+    if hit is not None:
+        return hit
+    for k, lem in enumerate(ut.lemmas):
+        if lem not in SUMMARY_ACTION:
+            continue
+        near = range(max(0, k - 8), min(len(ut.lemmas), k + 9))
+        if any(ut.lemmas[j] in SUMMARY_WHEN or "NUMR" in tags(ut.tokens[j]) or
+               ut.tokens[j].isdigit() for j in near):
+            if SUMMARY_NOT.search(ut) is not None and len(ut.tokens) < 8:
+                return None
+            return max(0, k - 3), k + 4
+    return None

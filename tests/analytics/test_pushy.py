@@ -1,0 +1,80 @@
+"""Pushing after refusal, including the survey convention (re-asking the score is not pushy)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from callqa.analytics.base import AnalysisContext
+from callqa.analytics.pushy import PushyAnalyzer
+from callqa.conversation import CallMeta, Conversation, Utterance
+from callqa.tenants import load_tenant
+
+
+def asr(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split())
+
+
+def run(turns: list[tuple[str, str]], call_type: str = "sales_offer", lower: bool = False):
+    utts = [Utterance(role=r, text=asr(t) if lower else t) for r, t in turns]  # type: ignore[arg-type]
+    c = Conversation(meta=CallMeta(call_id="c", tenant="autodealer-kzn", direction="outbound"),
+                     utterances=utts)
+    ctx = AnalysisContext(tenant=load_tenant("autodealer-kzn"), labels={"call_type": call_type})
+    return PushyAnalyzer().analyze(c, ctx)
+
+
+OFFER = ("operator", "Добрый день, Автоград Казань. У вас заканчивается КАСКО, можем продлить "
+                     "со скидкой пятнадцать процентов.")
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("refusal,push", [
+    ("Нет, спасибо, не интересно.", "Подождите, вы же даже условия не дослушали! Это выгодно."),
+    ("Мне это не нужно.", "А если я добавлю бесплатную мойку? Может, всё-таки оформим?"),
+    ("Не надо, я сам продлю.", "Зря отказываетесь, у нас дешевле выйдет."),
+    ("Больше мне не звоните.", "Ну вы хотя бы послушайте: подключение бесплатное."),
+])
+def test_pushy(refusal: str, push: str, lower: bool) -> None:
+    out = run([OFFER, ("customer", refusal), ("operator", push), ("customer", "Нет.")],
+              lower=lower)
+    assert out.labels["pushy_after_refusal"] is True
+    f = out.findings[0]
+    assert f.code == "pushy_after_refusal" and f.utterance_index == 2
+    assert f.source == "rules.pushy@1" and f.details["refusal_utterance"] == 1
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("reply", [
+    "Хорошо, поняла вас. Спасибо за время, всего доброго!",
+    "Понимаю. Больше не побеспокоим, до свидания.",
+])
+def test_accepting_the_refusal_is_not_pushy(reply: str, lower: bool) -> None:
+    out = run([OFFER, ("customer", "Нет, спасибо, не интересно."), ("operator", reply)],
+              lower=lower)
+    assert out.labels["pushy_after_refusal"] is False
+    assert out.findings == []
+
+
+def test_reasking_the_score_in_a_survey_is_not_pushy() -> None:
+    out = run([("operator", "Оцените, пожалуйста, от нуля до десяти, насколько вы готовы "
+                            "рекомендовать нас?"),
+               ("customer", "Не буду я ничего оценивать."),
+               ("operator", "Ну хоть примерно? Одну цифру."),
+               ("customer", "Ладно, восемь.")], call_type="nps_survey")
+    assert out.labels["pushy_after_refusal"] is False
+
+
+def test_pitching_after_survey_refusal_is_pushy() -> None:
+    out = run([("operator", "Оцените нас от нуля до десяти?"),
+               ("customer", "Нет, не буду оценивать."),
+               ("operator", "Понял. А вы знаете, что можно добавить телевидение всего за "
+                            "двести рублей? Приставка бесплатно.")], call_type="nps_survey")
+    assert out.labels["pushy_after_refusal"] is True
+
+
+def test_no_offer_no_refusal() -> None:
+    out = run([("operator", "ВинПартс, здравствуйте. Чем помочь?"),
+               ("customer", "Нужны колодки на Рио."),
+               ("operator", "Есть Брембо за три тысячи, со скидкой.")], call_type="parts_selection")
+    assert out.labels["pushy_after_refusal"] is False
+    assert run([]).labels["pushy_after_refusal"] is False
