@@ -88,6 +88,7 @@ def main() -> None:
     pipe = RecordingPipeline(settings)
     model = pipe.transcriber.model
     opts = pipe.transcriber.options
+    memoize_decoder(pipe)
     extra = [m for m in args.modes.split(",") if m]
     pipes = {m: RecordingPipeline(settings, transcriber=replace_transcriber(pipe, m),
                                   diarizer=pipe.diarizer) for m in extra}
@@ -176,6 +177,29 @@ def main() -> None:
     sample_der(pipe, der_cls=DiarizationErrorRate)
     if args.json:
         args.json.write_text(json.dumps(per_call, ensure_ascii=False, indent=1))
+
+
+def memoize_decoder(pipe: RecordingPipeline) -> None:
+    """The "vocab" pass (post-correction) makes exactly the same decoder call as the "pipeline"
+    pass; reuse that raw Whisper output instead of decoding the audio a third time (CPU is
+    scarce). Decoder calls with other arguments (hotwords/prompt modes) are not shared."""
+    import hashlib
+
+    t = pipe.transcriber
+    orig = t.transcribe_raw
+    memo: dict = {}
+
+    def cached(samples, vocabulary=None, speaker="0"):
+        kw = t.options.whisper_kwargs(vocabulary)
+        k = (hashlib.sha1(samples.tobytes()).hexdigest(), repr(sorted(kw.items())), speaker)
+        if k not in memo:
+            if len(memo) > 8:  # a call at a time: keep memory flat
+                memo.clear()
+            memo[k] = orig(samples, vocabulary, speaker)
+        segs, info = memo[k]
+        return [replace(s, words=list(s.words)) for s in segs], info
+
+    t.transcribe_raw = cached  # type: ignore[method-assign]
 
 
 def replace_transcriber(pipe: RecordingPipeline, mode: str):

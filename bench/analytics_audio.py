@@ -77,7 +77,8 @@ def conv_from_json(meta, d: dict[str, Any]):
                         provenance=d.get("provenance") or {})
 
 
-def transcribe_all(recs: list[Path], cache: Path, settings) -> dict[str, Any]:
+def transcribe_all(recs: list[Path], cache: Path, settings, refresh: bool = False
+                   ) -> dict[str, Any]:
     """call_id → Conversation from ASR, using/refreshing the cache."""
     cache.mkdir(parents=True, exist_ok=True)
     cfg = f"{settings.asr_model}|{settings.asr_beam_size}|{settings.asr_compute_type}|{settings.asr_vad}"
@@ -89,7 +90,7 @@ def transcribe_all(recs: list[Path], cache: Path, settings) -> dict[str, Any]:
         audio = side_path.parent / side["audio_file"]
         h = hashlib.sha256(audio.read_bytes() + cfg.encode()).hexdigest()[:16]
         cp = cache / f"{meta.call_id}.{h}.json"
-        if cp.is_file():
+        if cp.is_file() and not refresh:
             out[meta.call_id] = conv_from_json(meta, json.loads(cp.read_text(encoding="utf-8")))
             continue
         if pipe is None:
@@ -183,6 +184,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "callqa-audio-cache")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--transcribe-only", action="store_true")
+    ap.add_argument("--refresh", action="store_true",
+                    help="Redo ASR even when cached (after a change to the speech pipeline).")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -194,7 +197,7 @@ def main() -> None:
     if args.limit:
         recs = recs[:args.limit]
     t = time.perf_counter()
-    asr = transcribe_all(recs, args.cache, settings)
+    asr = transcribe_all(recs, args.cache, settings, args.refresh)
     log.info("transcripts ready in %.1f s", time.perf_counter() - t)
     if args.transcribe_only:
         return

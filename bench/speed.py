@@ -106,6 +106,9 @@ def main() -> None:
                                     sample_rate=a["sample_rate"], duration=a["duration"],
                                     format=path.suffix.lstrip(".")))
 
+        if i == 0:  # warm-up, untimed: first-call allocations, pymorphy3 dictionaries, SQLite schema
+            bare()
+            ours()
         best = {"bare": float("inf"), "pipeline": float("inf")}
         for _ in range(args.repeat):
             order = [("bare", bare), ("pipeline", ours)]

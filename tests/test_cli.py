@@ -68,6 +68,9 @@ def test_ingest_summary_and_exit_codes(env):
     assert "Operator:" in r.output and "Компания Винпартс" in r.output
     assert "1 processed, 0 skipped as duplicate, 1 failed" in r.output
     assert "broken.wav" in r.output
+    errs = json.loads(run("errors", "--json").stdout)
+    assert [Path(e["path"]).name for e in errs] == ["broken.wav"] and errs[0]["level"] == "error"
+    assert "broken.wav" in run("errors").stdout
     r2 = run("ingest", str(a), "--no-analyze")
     assert r2.exit_code == 0 and "duplicate of vinparts/R1" in r2.output
     r3 = run("ingest", str(a), "--json", "--force", "--no-analyze")
@@ -115,3 +118,14 @@ def test_errors_exit_1_with_message(env):
     assert r.exit_code == 1 and "unbalanced quote" in r.output
     r = run("calls")
     assert r.exit_code == 0 and "no calls stored yet" in r.output
+
+
+def test_ingest_missing_path_and_missing_cdr(env):
+    r = run("ingest", str(env / "nope"), "--cdr", str(env / "Master.csv"), "--no-analyze")
+    assert r.exit_code == 1
+    assert "no such file or folder" in r.output
+    assert "CDR file" in r.output and "not found" in r.output
+    empty = env / "empty"
+    empty.mkdir()
+    r = run("ingest", str(empty), "--no-analyze")
+    assert r.exit_code == 0 and "no audio files" in r.output

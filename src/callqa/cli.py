@@ -170,6 +170,25 @@ def search(
 
 
 
+@app.command("errors")
+def errors_cmd(
+    limit: int = typer.Option(50, "--limit", help="At most this many (newest first)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON for scripts."),
+) -> None:
+    """Problems recorded by ingest: files that failed, CDR rows that could not be read."""
+    import json
+
+    from callqa.export.console import errors_table
+
+    rows = _calls_storage().list_errors(limit=limit)
+    if as_json:
+        typer.echo(json.dumps([{**r.__dict__, "created_at": r.created_at.isoformat()
+                                if r.created_at else None} for r in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    errors_table(rows)
+
+
 # --- analytics: analyze, dnc, nps, scores (owner: cross-call/reporting layer) ---------------
 def _fail(err: Exception, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {err}", err=True)
@@ -296,7 +315,9 @@ def _dnc_change(action: str, tenant: str, number: str, reason: str, by: str, at:
             ch = fn(s, tenant, number, reason=reason, by=by, at=_date_opt(at, "--at"))
     except CallQAError as e:
         raise _fail(e)
-    typer.echo(f"{action}: {number} ({tenant}) by {by}; repeat-call flags: "
+    from callqa.dnc import normalize_number
+
+    typer.echo(f"{action}: {normalize_number(number)} ({tenant}) by {by}; repeat-call flags: "
                f"+{len(ch.flagged)} -{len(ch.unflagged)}")
 
 

@@ -85,8 +85,15 @@ def test_unresolved_complaint_uses_call_type_and_next_step() -> None:
         is False
     # the script's verdict, when already decided, is used
     c = ctx("complaint")
+    c.labels["script"] = {"summary_next_step": False}
+    assert an.analyze(conv(resolved), c).labels["unresolved_complaint"] is True
+    # a next step that deflects ("обращайтесь в магазин") or a rude operator does not resolve
+    c = ctx("complaint")
     c.labels["script"] = {"summary_next_step": True}
-    assert an.analyze(conv(unresolved), c).labels["unresolved_complaint"] is False
+    assert an.analyze(conv(unresolved), c).labels["unresolved_complaint"] is True
+    c = ctx("complaint")
+    c.labels.update(script={"summary_next_step": True}, rude_operator=True)
+    assert an.analyze(conv(resolved), c).labels["unresolved_complaint"] is True
 
 
 AWKWARD = {

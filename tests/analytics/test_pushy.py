@@ -78,3 +78,30 @@ def test_no_offer_no_refusal() -> None:
                ("operator", "Есть Брембо за три тысячи, со скидкой.")], call_type="parts_selection")
     assert out.labels["pushy_after_refusal"] is False
     assert run([]).labels["pushy_after_refusal"] is False
+
+
+def test_after_a_dnc_request_even_reasking_the_score_or_calling_back_is_pushy() -> None:
+    turns = [("operator", "Оцените, пожалуйста, от нуля до десяти нашу работу?"),
+             ("customer", "Не буду я ничего оценивать. И не звоните мне больше.")]
+    an = PushyAnalyzer()
+    for reply in ("Ну хотя бы одну цифру, и я отстану.",
+                  "Ну ладно. Мы тогда через месяц ещё наберём."):
+        utts = [Utterance(role=r, text=t) for r, t in turns + [("operator", reply)]]  # type: ignore[arg-type]
+        c = Conversation(meta=CallMeta(call_id="c", tenant="avtopodbor"), utterances=utts)
+        ctx = AnalysisContext(tenant=load_tenant("avtopodbor"),
+                              labels={"call_type": "nps_survey", "dnc_request_utterance": 1})
+        assert an.analyze(c, ctx).labels["pushy_after_refusal"] is True, reply
+    # the same score re-ask without a DNC request is not pushy
+    utts = [Utterance(role=r, text=t) for r, t in [
+        turns[0], ("customer", "Не буду я ничего оценивать."),
+        ("operator", "Ну хотя бы одну цифру?")]]  # type: ignore[arg-type]
+    c = Conversation(meta=CallMeta(call_id="c", tenant="avtopodbor"), utterances=utts)
+    ctx = AnalysisContext(tenant=load_tenant("avtopodbor"), labels={"call_type": "nps_survey"})
+    assert an.analyze(c, ctx).labels["pushy_after_refusal"] is False
+
+
+def test_polite_close_naming_the_offer_is_not_pushy() -> None:
+    out = run([OFFER, ("customer", "Мне это не интересно, спасибо."),
+               ("operator", "Понимаю, не буду отнимать время, отмечу, что пакет вам сейчас не "
+                            "актуален. Спасибо, хорошего дня!")])
+    assert out.labels["pushy_after_refusal"] is False

@@ -31,6 +31,10 @@ RUDE = [
     "Женщина, ну что вы от меня хотите?",
     "Сами виноваты, нечего было самим ставить.",
     "Да ну, бред какой-то вы несёте.",
+    "Слушайте, вы мне надоели.",
+    "Что вы мне голову морочите?",
+    "Сами разбирайтесь со своим курьером.",
+    "Я вам уже сказал, это не ко мне. Ничем помочь не могу.",  # weak signs add up
 ]
 POLITE = [
     "Понимаю вас, извините за неудобства. Сейчас проверю линию.",
@@ -39,6 +43,8 @@ POLITE = [
     "Подскажите, пожалуйста, номер договора.",
     "Это не ко мне, это гарантийный отдел, сейчас переключу.",  # one weak sign only
     "Поняла вас, не буду отнимать время. Хорошего дня!",
+    "К сожалению, это не в моей компетенции, но я передам ваш вопрос.",
+    "Это не наша вина, но мы компенсируем доставку.",
 ]
 
 
@@ -65,3 +71,37 @@ def test_polite(text: str, lower: bool) -> None:
 
 def test_rude_customer_is_not_rude_operator() -> None:
     assert run("Это ваши проблемы!", role="customer").labels["rude_operator"] is False
+
+
+def test_model_breaks_ties_only_for_borderline_calls() -> None:
+    """A call with one weak sign goes to the model; its verdict and source are reported."""
+    from callqa.analytics.rules import default_rule_analyzers, train_rule_models
+
+    rude_ops = ["Это ваши проблемы. Женщина, надо было читать договор.",
+                "Вы что, не понимаете? Я вам третий раз объясняю, не кричите."]
+    polite_ops = ["Понимаю вас, извините. Сейчас всё оформлю, курьер приедет завтра.",
+                  "Спасибо за ожидание, заявка принята, перезвоним в понедельник."]
+    records = []
+    for k in range(12):
+        for text, rude in ((rude_ops[k % 2], True), (polite_ops[k % 2], False)):
+            records.append({"call_id": f"w{k % 3}-{k}-{rude}", "labels": {"rude_operator": rude},
+                            "utterances": [{"speaker": "customer", "text": "Где заказ?"},
+                                           {"speaker": "operator", "text": text}]})
+    art = train_rule_models(records)
+    assert set(art) >= {"rude_operator", "meta"}
+    assert art["meta"]["labels"]["rude_operator"]["positives"] == 12
+    rude = next(a for a in default_rule_analyzers(artifacts=art) if a.name == "rules.rude")
+    assert rude.model is not None
+    # one weak sign ("женщина") + words the model learnt as rude -> model decides: rude
+    out = rude.analyze(Conversation(meta=CallMeta(call_id="x", tenant="telecom-tv"), utterances=[
+        Utterance(role="operator", text="Женщина, договор, проблемы, кричите.")]),
+        AnalysisContext(tenant=load_tenant("telecom-tv")))
+    assert out.labels["rude_operator"] is True
+    assert out.findings and all(f.source == "model.rude_text@1" for f in out.findings)
+    assert 0.5 <= out.findings[0].details["probability"] <= 1.0
+    # one weak sign and polite words -> the model says no
+    out = rude.analyze(Conversation(meta=CallMeta(call_id="y", tenant="telecom-tv"), utterances=[
+        Utterance(role="operator", text="Молодой человек, спасибо за ожидание, заявка принята, "
+                                        "курьер приедет завтра.")]),
+        AnalysisContext(tenant=load_tenant("telecom-tv")))
+    assert out.labels["rude_operator"] is False and out.findings == []

@@ -127,8 +127,9 @@ def test_order_not_kept_is_reported() -> None:
     assert adh["need_identified"]["done"] and adh["farewell"]["done"]
     # farewell and need in the same utterance: order is kept (same position)
     assert adh["order_kept"] is True
-    out = run([("operator", "Добрый день. Всего доброго!"), ("customer", "Подождите!"),
-               ("operator", "Что случилось?")])
+    out = run([("operator", "Здравствуйте, Винпартс, меня зовут Ирина."), ("customer", "Да."),
+               ("operator", "Спасибо, всего доброго!"), ("customer", "Подождите!"),
+               ("operator", "Ой, а что случилось?")])
     assert out.labels["script_adherence"]["order_kept"] is False
     assert any(f.code == "script_order" and f.severity == "info" for f in out.findings)
 
@@ -167,3 +168,26 @@ def test_default_script_has_the_six_steps() -> None:
                                          "need_identified", "contact_verified",
                                          "summary_next_step", "farewell"]
     assert sc.version and all(s.title and s.examples for s in sc.steps)
+
+
+PROBES = {
+    "need_identified": (["Что вас интересует?", "Какая у вас машина?", "Что именно сломалось?",
+                         "Расскажите, что произошло.", "По какому поводу звоните?"],
+                        ["Всего доброго.", "Ваш заказ готов.", "Удобно вам сейчас говорить?"]),
+    "contact_verified": (["Назовите, пожалуйста, ваше имя.", "Уточните фамилию.",
+                          "На кого оформлен заказ?"],
+                         ["Спасибо, Анна.", "Ваш заказ готов."]),
+    "summary_next_step": (["Мастер будет у вас завтра с десяти до двенадцати.",
+                           "Я оформила возврат, деньги придут в течение пяти дней."],
+                          ["Переключаю на отдел гарантии.", "Ничем помочь не могу."]),
+}
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("step", sorted(PROBES))
+def test_step_probes(step: str, lower: bool) -> None:
+    pos, neg = PROBES[step]
+    for text in pos + neg:
+        s = run([("operator", "Алло."), ("customer", "Да."), ("operator", text),
+                 ("customer", "Да.")], lower=lower).labels["script"]
+        assert s[step] is (text in pos), text

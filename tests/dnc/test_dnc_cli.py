@@ -94,3 +94,9 @@ def test_audit_table_is_append_only(db):
     with pytest.raises(DatabaseError):
         with db.session() as s:
             s.execute(text("DELETE FROM dnc_audit"))
+
+
+def test_future_effective_time_is_refused(db):
+    r = runner.invoke(app, ["dnc", "add", "--tenant", "telecom-tv", "--number", "+79170000009",
+                            "--reason", "x", "--by", "y", "--at", "2999-01-01"])
+    assert r.exit_code == 2 and "in the future" in r.output

@@ -65,15 +65,16 @@ def test_duplicates_skipped_and_force_reprocesses(storage, settings, fake_pipeli
     rep = _ingestor(storage, settings, fake_pipeline).ingest([tmp_path / "in"])
     assert rep.counts == {"processed": 1, "skipped": 1, "failed": 0}
     skipped = rep.by_status("skipped")[0]
-    assert skipped.message == "skipped: duplicate of default/a"
+    assert skipped.message.startswith("skipped: duplicate of default/a")
     assert fake_pipeline.calls == ["a.wav"]  # never processed twice
     pk = storage.get_call("a").summary.pk
 
     rep2 = _ingestor(storage, settings, fake_pipeline).ingest([a])
     assert rep2.counts["skipped"] == 1 and len(fake_pipeline.calls) == 1
 
-    rep3 = _ingestor(storage, settings, fake_pipeline, force=True).ingest([a])
-    assert rep3.counts == {"processed": 1, "skipped": 0, "failed": 0}
+    rep3 = _ingestor(storage, settings, fake_pipeline, force=True).ingest(
+        [a, tmp_path / "in" / "copy-of-a.wav"])
+    assert rep3.counts == {"processed": 1, "skipped": 1, "failed": 0}  # once per batch
     assert len(fake_pipeline.calls) == 2
     assert storage.get_call("a").summary.pk == pk  # replaced in place
     assert storage.count_calls() == 1
@@ -217,3 +218,62 @@ def test_analysis_hook_is_called_and_its_failure_keeps_the_call(storage, setting
     assert seen == [("a", 2)]
     assert rep.outcomes[0].status == "processed" and "analysis failed" in rep.outcomes[0].warnings[0]
     assert storage.get_call("a")
+
+
+CRASH_SCRIPT = r"""
+import sys, time
+from pathlib import Path
+from callqa.settings import load_settings
+from callqa.storage import Storage
+from callqa.ingest import BatchIngestor, IngestOptions
+from callqa.audio import decode_audio
+from callqa.conversation import Conversation, Utterance
+from callqa.pipeline import ProcessedRecording, StageResult
+
+db, data, folder, marker = sys.argv[1:5]
+settings = load_settings(database_url=db, data_dir=data)
+
+class Slow:
+    def process(self, source, meta, vocabulary=None):
+        decode_audio(source)
+        if Path(source).name == "c1.wav":
+            Path(marker).write_text("busy")
+            time.sleep(120)  # killed here
+        conv = Conversation(meta, [Utterance("operator", "Алло, здравствуйте", 0.0, 1.0)], 1.0)
+        return ProcessedRecording(conv, [StageResult("asr", "ok", 0.0)], {})
+
+BatchIngestor(Storage.from_settings(settings), settings, IngestOptions(), pipeline=Slow(),
+              analysis_hook=None).ingest([folder])
+"""
+
+
+def test_killed_process_leaves_no_half_call_and_rerun_resumes(storage, settings, fake_pipeline,
+                                                              tmp_path, tone):
+    import subprocess
+    import sys
+    import time
+
+    d = tmp_path / "in"
+    for i in range(3):
+        tone(d / f"c{i}.wav", freq=300 + 100 * i)
+    marker = tmp_path / "busy"
+    proc = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, settings.database_url,
+                             str(settings.data_dir), str(d), str(marker)])
+    try:
+        deadline = time.time() + 120
+        while not marker.exists():
+            assert proc.poll() is None, "the ingest process ended before the crash point"
+            assert time.time() < deadline
+            time.sleep(0.1)
+    finally:
+        proc.kill()  # SIGKILL: no cleanup code runs
+        proc.wait()
+    assert [c.call_id for c in storage.list_calls()] == ["c0"]
+    assert [r.source_path for r in storage.list_runs(status="running")] == [str(d / "c1.wav")]
+
+    rep = _ingestor(storage, settings, fake_pipeline).ingest([d])
+    assert rep.counts == {"processed": 2, "skipped": 1, "failed": 0}
+    assert sorted(fake_pipeline.calls) == ["c1.wav", "c2.wav"]
+    assert not storage.list_runs(status="running")
+    assert len(storage.list_runs(status="interrupted")) == 1
+    assert {c.call_id for c in storage.list_calls()} == {"c0", "c1", "c2"}

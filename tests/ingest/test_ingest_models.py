@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.models, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "recordings_sample"
 CALL = "rec-0017"
+MONO = "mono-0036"  # a mono mix: diarization decides who is who
 
 
 def _callqa(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -37,12 +38,13 @@ def ingested(tmp_path_factory):
     settings = load_settings()
     if not (Path(settings.models_dir) / settings.asr_model / "model.bin").is_file():
         pytest.skip(f"models not found under {settings.models_dir} (set CALLQA_MODELS_DIR)")
-    audio = next(p for p in SAMPLE.glob(f"{CALL}.*") if p.suffix in AUDIO_EXTENSIONS)
     tmp = tmp_path_factory.mktemp("e2e")
     inbox = tmp / "inbox"
     inbox.mkdir()
-    shutil.copy(audio, inbox)
-    shutil.copy(SAMPLE / f"{CALL}.json", inbox)
+    for name in (CALL, MONO):
+        audio = next(p for p in SAMPLE.glob(f"{name}.*") if p.suffix in AUDIO_EXTENSIONS)
+        shutil.copy(audio, inbox)
+        shutil.copy(SAMPLE / f"{name}.json", inbox)
     env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
            "CALLQA_DATA_DIR": str(tmp / "data"), "CALLQA_MODELS_DIR": str(settings.models_dir),
            "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
@@ -58,9 +60,22 @@ def test_ingest_prints_summary_and_stores_call(ingested):
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"{CALL}" in r.stdout and "tenant telecom-tv" in r.stdout
     assert "Operator:" in r.stdout
-    assert "1 processed, 0 skipped as duplicate, 0 failed" in r.stdout
+    assert "2 processed, 0 skipped as duplicate, 0 failed" in r.stdout
     r2 = ingested["second"]
     assert r2.returncode == 0 and f"duplicate of telecom-tv/{CALL}" in r2.stdout
+    assert "0 processed, 2 skipped as duplicate, 0 failed" in r2.stdout
+
+
+def test_mono_mix_is_diarized_into_both_roles(ingested):
+    st = Storage.open(ingested["url"])
+    rec = st.get_call(MONO)
+    assert rec.summary.channels == 1
+    roles = {u.role for u in rec.conversation.utterances}
+    assert roles == {"operator", "customer"}
+    run = st.list_runs(content_hash=rec.summary.content_hash)[0]
+    diar = [x for x in run.stages if x.name == "diarization"]
+    assert diar and diar[0].status == "ok"
+    assert "diarization" in rec.provenance
 
 
 def test_roles_and_every_reference_utterance_found(ingested):

@@ -137,9 +137,11 @@ def test_recompute_is_idempotent(settings, storage, fake_engine):
 
 def test_finding_review_status_survives_reanalysis(settings, storage, fake_engine):
     run(settings, storage, fake_engine, [call("s1", "2026-09-01T10:00:00Z", dnc=True)])
+    from callqa.storage.analytics_repo import set_finding_status
+
     with storage.session() as s:
         f = s.scalar(select(FindingRow).where(FindingRow.code == "dnc_request"))
-        f.status, f.reviewed_by = "confirmed", "anna"
+        set_finding_status(s, f.id, "confirmed", "anna")
     run(settings, storage, fake_engine, [call("s1", "2026-09-01T10:00:00Z", dnc=True)])
     with storage.session() as s:
         f = s.scalar(select(FindingRow).where(FindingRow.code == "dnc_request"))

@@ -104,7 +104,7 @@ class AnalysisEngine:
             SentimentAnalyzer(fast(models.sentiment), fast(models.sentiment_utterance), version),
             NpsExtractor(),
             PredictedNpsAnalyzer(NpsPredictor(fast(models.nps.text_model), models.nps.blend,
-                                              models.nps.extra), version),
+                                              models.nps.extra), fast(models.sentiment), version),
         ]
         if with_rules:
             analyzers += rule_analyzers(models.meta.get("rules"), settings)

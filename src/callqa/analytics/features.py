@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from callqa.conversation import Conversation
@@ -101,12 +102,24 @@ def call_views(conversation: Conversation, cache: dict[str, Any] | None = None) 
         "cust_nonum": _join(ct, cust, prefix=False, drop_numbers=True),
         "end_c_nonum": _join(ct, cust[-ENDING_CUSTOMER_UTTERANCES:], prefix=False,
                              drop_numbers=True),
+        "last_c": _join(ct, cust[-1:], prefix=False),
         "chars": " ".join(" ".join(t) for t in ct.tokens),
         "meta": f"dir_{conversation.meta.direction}",
+        "nps": _nps_bucket(conversation, cache),
     }
     if cache is not None:
         cache["call_views"] = views
     return views
+
+
+def _nps_bucket(conversation: Conversation, cache: dict[str, Any] | None) -> str:
+    """The stated score (rules, not labels) as a coarse token: it says a lot about the mood."""
+    from callqa.analytics.nps import stated_nps
+
+    ans = stated_nps(conversation, cache)
+    if ans is None:
+        return "nps_none"
+    return "nps_low" if ans.score <= 4 else "nps_mid" if ans.score <= 7 else "nps_high"
 
 
 def utterance_view(ct: CallText, i: int, window: int = 1) -> str:
@@ -162,17 +175,13 @@ class FastLinear:
                                   vec.norm))
             offset += len(vocab)
         self.n_features = offset
-        import numpy as _np
-
-        coef = _np.atleast_2d(_np.asarray(est.coef_, dtype=_np.float64))
+        coef = np.atleast_2d(np.asarray(est.coef_, dtype=np.float64))
         self.coef_t = coef.T.copy()  # (n_features, n_outputs)
-        self.intercept = _np.atleast_1d(_np.asarray(est.intercept_, dtype=_np.float64))
+        self.intercept = np.atleast_1d(np.asarray(est.intercept_, dtype=np.float64))
         self.classes_ = getattr(est, "classes_", None)
         self.is_classifier = self.classes_ is not None
 
     def decision(self, x: Any) -> Any:
-        import numpy as _np
-
         out = self.intercept.copy()
         offset = 0
         for key, analyzer, vocab, idf, sublinear, norm in self.branches:
@@ -183,14 +192,14 @@ class FastLinear:
                 if j is not None:
                     counts[j] = counts.get(j, 0.0) + 1.0
             if counts:
-                idx = _np.fromiter(counts.keys(), dtype=_np.int64, count=len(counts))
-                val = _np.fromiter(counts.values(), dtype=_np.float64, count=len(counts))
+                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                val = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
                 if sublinear:
-                    val = _np.log(val) + 1.0
+                    val = np.log(val) + 1.0
                 if idf is not None:
                     val = val * idf[idx]
                 if norm == "l2":
-                    n = _np.sqrt((val * val).sum())
+                    n = np.sqrt((val * val).sum())
                     if n > 0:
                         val = val / n
                 out = out + val @ self.coef_t[idx + offset]
@@ -198,26 +207,22 @@ class FastLinear:
         return out
 
     def predict_proba(self, X: list[Any]) -> Any:
-        import numpy as _np
-
         rows = []
         for x in X:
             d = self.decision(x)
             if len(d) == 1:  # binary logistic regression
-                p1 = 1.0 / (1.0 + _np.exp(-d[0]))
-                rows.append(_np.array([1.0 - p1, p1]))
+                p1 = 1.0 / (1.0 + np.exp(-d[0]))
+                rows.append(np.array([1.0 - p1, p1]))
             else:
-                e = _np.exp(d - d.max())
+                e = np.exp(d - d.max())
                 rows.append(e / e.sum())
-        return _np.vstack(rows) if rows else _np.zeros((0, len(self.classes_)))
+        return np.vstack(rows) if rows else np.zeros((0, len(self.classes_)))
 
     def predict(self, X: list[Any]) -> Any:
-        import numpy as _np
-
         if self.is_classifier:
             p = self.predict_proba(X)
-            return _np.asarray(self.classes_)[p.argmax(1)]
-        return _np.array([float(self.decision(x)[0]) for x in X])
+            return np.asarray(self.classes_)[p.argmax(1)]
+        return np.array([float(self.decision(x)[0]) for x in X])
 
 
 def fast(model: Any) -> Any:

@@ -10,7 +10,7 @@ are flagged by the script analyzer itself (``script_step_missing``, ``script_ord
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from callqa.analytics.base import AnalysisContext, AnalyzerOutput
@@ -35,12 +35,30 @@ CUSTOMER_BOUNCED = Patterns([
     "там ~3 говорить|сказать ~3 звоните|позвоните|обращайтесь|идите|к ~1 вам|на ~1 горячий",
     "вы ~3 отправлять|отправить|посылать ~2 туда|в|к",
     "опять ~2 к ~1 вам|звонить|звоню",
-    "уже ~1 не ~1 знать ~2 кому|куда ~1 звонить",
-    "кому ~1 звонить",
+    "уже ~1 не ~1 знать ~2 кому|куда ~1 звонить|обращаться",
+    "кому|куда ~1 звонить|обращаться",
+    "второй|третий|четвертый|пятый|шестой ~1 человек|оператор|специалист|сотрудник",
+])
+# the operator admits the customer was bounced ("извините, что вас так гоняли")
+OPERATOR_ADMITS = Patterns([
+    "вас ~3 гонять|переадресовывать|переадресовать|футболить|отправлять|переключать|"
+    "перекидывать",
+    "по ~1 круг",
 ])
 MULTI = frozenset({"опять", "снова", "уже", "раз", "второй", "третий", "четвертый", "пятый",
                    "два", "три", "четыре", "круг", "обратно", "туда", "сюда", "весь", "каждый"})
 COMPLAINT_TYPES = ("complaint",)
+# the operator's closing deflects the complaint instead of resolving it
+DEFLECT = Patterns([
+    "ничем ~2 не ~1 помочь|мочь",
+    "не ~1 мочь ~2 помочь",
+    "обращайтесь|обращаться|звоните|пишите|идите|несите ~3 в|к|на",
+    "переключать|соединять|переключить|соединить",
+    "как ~2 решить|решат",
+    "не ~1 ко ~1 мне",
+    "не ~1 знать",
+    "ждите|ждать ~1 ответ",
+])
 
 
 @dataclass
@@ -56,14 +74,10 @@ class FlagOptions:
 class FlagsAnalyzer:
     """Rules: silence, overtalk, transfer ping-pong, unresolved complaint."""
 
-    options: FlagOptions = None  # type: ignore[assignment]
+    options: FlagOptions = field(default_factory=FlagOptions)
     settings: Any = None
     name: str = "rules.flags"
     version: str = "1"
-
-    def __post_init__(self) -> None:
-        if self.options is None:
-            self.options = FlagOptions()
 
     @property
     def source(self) -> str:
@@ -134,6 +148,11 @@ class FlagsAnalyzer:
         first: tuple[int, tuple[int, int]] | None = None
         for i, (u, ut) in enumerate(zip(conv.utterances, texts)):
             if u.role == "operator":
+                span = OPERATOR_ADMITS.search(ut)
+                if span is not None:
+                    count += 2
+                    first = first or (i, span)
+                    continue
                 span = OPERATOR_TRANSFER.search(ut)
                 if span is not None:
                     count += 1
@@ -162,7 +181,11 @@ class FlagsAnalyzer:
 
             ops = [i for i, u in enumerate(conv.utterances) if u.role == "operator"]
             resolved = any(_summary(texts[i]) is not None for i in ops[-3:])
-        if resolved:
+        ops = [i for i, u in enumerate(conv.utterances) if u.role == "operator"]
+        deflected = bool(ops) and any(DEFLECT.search(texts[i]) is not None for i in ops[-2:])
+        if context.labels.get("rude_operator") is True:
+            deflected = True  # a rude close does not resolve a complaint
+        if resolved and not deflected:
             return []
         last = len(conv.utterances) - 1
         return [Finding("unresolved_complaint", "major", last if last >= 0 else None,

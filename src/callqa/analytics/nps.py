@@ -17,6 +17,7 @@ model's probabilities.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,12 @@ _NEG_RATING = {"не_ставить", "не_поставить", "не_дотя�
 _CLAUSE_SPLIT = re.compile(r"[.,!?;:…—–()«»\"]+|\s-\s")
 
 
+@lru_cache(maxsize=50_000)
+def _tokenize(text: str) -> tuple[str, ...]:
+    """Cached: the same turn is looked at by several rules."""
+    return tuple(tokenize(text))
+
+
 @dataclass
 class NpsAnswer:
     """A stated score with its evidence."""
@@ -92,7 +99,7 @@ def _toks(text: str) -> list[_Tok]:
     seps = _CLAUSE_SPLIT.findall(text) + [""]
     for ci, clause in enumerate(pieces):
         q = "?" in seps[ci] if ci < len(seps) else False
-        for t in tokenize(clause):
+        for t in _tokenize(clause):
             out.append(_Tok(t, lemma(t), ci, q))
     # fold negation into the following lemma ("не ставлю" → "не_ставить")
     for i in range(len(out) - 1):
@@ -158,7 +165,7 @@ def _asks_for_rating(toks: list[str]) -> bool:
 
 def is_rating_question(text: str) -> tuple[bool, int]:
     """Does this turn ask for (or clarify the scale of) a rating? Returns (yes, scale)."""
-    toks = tokenize(text)
+    toks = _tokenize(text)
     joined = " ".join(toks)
     scale10 = bool(re.search(r"\b(до|из) (десяти|10)\b|десятибалльн", joined))
     scale5 = bool(re.search(r"\b(до|из) (пяти|5)\b|пятибалльн", joined)) and not scale10
@@ -237,8 +244,9 @@ def _candidates(text: str) -> list[tuple[int, int, bool, bool]]:
         if ("бы" in prev or "б" in prev) and any(x in ("быть", "стать", "раньше", "рано", "ранний")
                                                  for x in prev_lem):
             continue  # "было бы десять", "раньше бы ноль сказала"
-        if any(x in ("будет", "будут", "станет", "было", "была") for x in prev[-2:]):
-            continue  # "будет десять", "было восемь"
+        if any(x in ("будет", "будут", "станет", "было", "была") for x in prev[-2:]) and \
+                not any(x in ("пусть", "пускай") for x in prev):
+            continue  # "будет десять", "было восемь" (but "пусть будет семь" is a score)
         personal = "лично" in prev_lem
         scale5 = len(nxt_text) >= 2 and nxt_text[0] == "из" and nxt_text[1] in ("пяти", "5")
         if len(nxt_text) >= 2 and nxt_text[0] == "из" and nxt_text[1] not in _SCALE_WORDS \
@@ -259,7 +267,7 @@ def _pick(cands: list[tuple[int, int, bool, bool]]) -> tuple[int, bool] | None:
 def _self_rating(text: str) -> bool:
     """An unprompted score: the customer names the scale ("ноль вам из десяти",
     "по десятибалльной шкале на двойку", "по шкале от нуля до десяти ... на единицу")."""
-    joined = " ".join(tokenize(text))
+    joined = " ".join(_tokenize(text))
     return bool(re.search(r"\bиз (десяти|10|пяти|5)\b|десятибалльн|пятибалльн|"
                           r"\bот (нуля|0) до (десяти|10)\b", joined))
 
@@ -288,7 +296,7 @@ def extract_nps(roles: list[str], texts: list[str], window: int = 3) -> NpsAnswe
         if in_window:
             remaining -= 1
         if answered and not explicit:
-            lems = {lemma(t) for t in tokenize(text)}
+            lems = {lemma(t) for t in _tokenize(text)}
             if not (lems & _STRONG_ANSWER_LEMMAS):
                 continue
         picked = _pick(_candidates(text))
@@ -304,6 +312,17 @@ def extract_nps(roles: list[str], texts: list[str], window: int = 3) -> NpsAnswe
     return found[-1] if found else None
 
 
+def stated_nps(conversation: Conversation, cache: dict[str, Any] | None = None) -> NpsAnswer | None:
+    """``extract_nps`` on a conversation, memoised in the analysis context's cache."""
+    if cache is not None and "stated_nps" in cache:
+        return cache["stated_nps"]
+    utts = conversation.utterances
+    ans = extract_nps([u.role for u in utts], [u.text or "" for u in utts])
+    if cache is not None:
+        cache["stated_nps"] = ans
+    return ans
+
+
 class NpsExtractor:
     """Rule analyzer: ``nps_score`` and ``nps_evidence`` (utterance, time, text)."""
 
@@ -312,7 +331,7 @@ class NpsExtractor:
 
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
         utts = conversation.utterances
-        ans = extract_nps([u.role for u in utts], [u.text or "" for u in utts])
+        ans = stated_nps(conversation, context.cache)
         if ans is None:
             return AnalyzerOutput(labels={"nps_score": None, "nps_evidence": None})
         # evidence as a label, not a finding: a stated score is not something that went wrong
@@ -358,17 +377,31 @@ class NpsPredictor:
         return float(min(10.0, max(0.0, v)))
 
 
+def without_stated_score(views: dict[str, str]) -> dict[str, str]:
+    """The views with the stated-score token masked: predicted NPS must not read the score."""
+    return {**views, "nps": "nps_none"}
+
+
+def sentiment_scores_blind(sentiment_model: Any, views: dict[str, str]) -> dict[str, float]:
+    """Sentiment class probabilities with the stated score masked."""
+    proba = sentiment_model.predict_proba([without_stated_score(views)])[0]
+    return {str(c): float(p) for c, p in zip(sentiment_model.classes_, proba)}
+
+
 class PredictedNpsAnalyzer:
-    """Model analyzer: ``predicted_nps`` for every call (needs the sentiment scores first)."""
+    """Model analyzer: ``predicted_nps`` for every call, blind to any stated score."""
 
     name = "model.predicted_nps"
 
-    def __init__(self, predictor: NpsPredictor, version: str = "1"):
+    def __init__(self, predictor: NpsPredictor, sentiment_model: Any, version: str = "1"):
         self.predictor = predictor
+        self.sentiment_model = sentiment_model
         self.version = version
 
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
-        call_text(conversation, context.cache)
-        views = call_views(conversation, context.cache)
-        scores = context.labels.get("customer_sentiment_scores") or {}
+        views = without_stated_score(call_views(conversation, context.cache))
+        if not any(call_text(conversation, context.cache).tokens):
+            scores: dict[str, float] = {}
+        else:
+            scores = sentiment_scores_blind(self.sentiment_model, views)
         return AnalyzerOutput(labels={"predicted_nps": round(self.predictor.predict(views, scores), 2)})

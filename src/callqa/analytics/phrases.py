@@ -225,6 +225,35 @@ def levenshtein(a: str, b: str, limit: int = 3) -> int:
     return prev[-1]
 
 
+@lru_cache(maxsize=65_536)
+def _brand_like(s: str, b: str) -> bool:
+    """Does a squashed word window ``s`` look like the squashed brand ``b`` (see find_brand)?"""
+    if s == b or (s.startswith(b) and len(s) - len(b) <= 3):
+        return True
+    if len(b) < 5 or len(s) < 4:
+        return False
+    lim = 1 if len(b) < 9 else 2
+    if levenshtein(s, b, lim) <= lim:
+        return True
+    # a truncated brand ("винпарт")
+    if b.startswith(s) and len(b) - len(s) <= 1 and len(s) >= 6:
+        return True
+    # ASR vowel/ending slips ("винпорт", "венпортс" for "винпартс"): two edits on a long
+    # brand when the length and the consonant skeleton agree
+    if len(b) >= 7 and abs(len(s) - len(b)) <= 1 and s[0] == b[0] and \
+            levenshtein(_consonants(s), _consonants(b), 1) <= 1 and levenshtein(s, b, 2) <= 2:
+        return True
+    # heavier damage on a long brand ("винпорц", "ринпорт"): up to 40 % of the letters,
+    # same length +-1, consonant skeleton within two edits
+    lim2 = int(len(b) * 0.4)
+    return len(b) >= 8 and abs(len(s) - len(b)) <= 1 and \
+        levenshtein(_consonants(s), _consonants(b), 2) <= 2 and levenshtein(s, b, lim2) <= lim2
+
+
+def _consonants(s: str) -> str:
+    return re.sub(r"[аеёиоуыэюяьъ]", "", s)
+
+
 def find_brand(tokens: Sequence[str], brands: Sequence[str]) -> tuple[int, int] | None:
     """Token span of a tenant brand name, fuzzily: case, spaces, hyphens, endings, one typo.
 
@@ -244,15 +273,6 @@ def find_brand(tokens: Sequence[str], brands: Sequence[str]) -> tuple[int, int] 
             if len(s) < 4:
                 continue
             for b in sq_brands:
-                if s == b or (s.startswith(b) and len(s) - len(b) <= 3):
+                if _brand_like(s, b):
                     return i, i + n
-                if len(b) >= 5 and len(s) >= 4:
-                    lim = 1 if len(b) < 9 else 2
-                    if levenshtein(s, b, lim) <= lim:
-                        return i, i + n
-                    # the first word of a multi-word brand plus a bit ("автоград" in
-                    # "автоград казань") is covered by the brand list; a truncated brand
-                    # ("винпарт") by the prefix test:
-                    if b.startswith(s) and len(b) - len(s) <= 1 and len(s) >= 6:
-                        return i, i + n
     return None

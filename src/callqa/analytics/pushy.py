@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callqa.analytics.base import AnalysisContext, AnalyzerOutput
-from callqa.analytics.dnc import _acknowledges, dnc_match
+from callqa.analytics.dnc import DncAnalyzer, _acknowledges, dnc_match
 from callqa.analytics.phrases import Patterns, UttText, evidence, prepare
 from callqa.conversation import Conversation, Finding
 
@@ -35,17 +35,26 @@ REFUSAL = Patterns([
     "я ~1 сказать ~1 нет",
     "нет ~1 нет",
     "хватит",
+    "не ~2 оценивать|оценить|отвечать|ответить|ставить|участвовать ~2 оценка|опрос|вопрос",
+    "не ~1 ставить|ставлю|оценивать|участвовать",
 ])
 # an offer being made or defended
 PITCH = Patterns([
     "предложение|акция|скидка|выгодный|выгода|выгодно|тариф|подключить|пакет|бесплатно|"
     "бесплатный|бонус|подарок|спецпредложение|промокод|рассрочка|кешбэк|кэшбэк|экономия|"
     "сэкономить|сэкономите|дешевле|выгоднее|процент|даром|стоимость|роутер|приставка|канал|"
-    "мегабит|гигабит|полис|каско|осаго|страховка|трейд-ин|гарантия",
+    "мегабит|гигабит|каско|осаго|страховка|трейд-ин|продленный|программа",
     "всего ~1 за",
     "может ~2 все-таки|всетаки|хотя ~1 бы",
     "все-таки",
     "все ~1 таки",
+    "а ~1 может",
+    "всего ~3 рубль",
+    "рубль ~2 в ~1 месяц",
+    "может ~1 вам ~1 еще|тоже|также",
+    "хоть|хотя ~1 бы",
+    "а ~1 потом",
+    "потом ~1 же",
     "а ~1 если",
     "зря|напрасно",
     "подумайте|подумать|рассмотрите|рассмотреть|сравните|сравнить|взвесьте|попробуйте",
@@ -64,8 +73,12 @@ OFFER_WORDS = Patterns([PITCH.patterns[0], "всего ~1 за", "записат
                         "оформлять|подключать|подключить|подобрать|купить|взять"])
 # how a pitch is politely closed — not a push
 CLOSE = Patterns([
-    "хорошо|понять|понятно|ладно ~3 всего ~1 добрый|хороший|до ~1 свидание|спасибо",
+    "хорошо|понять|понятно|ладно|понимать|конечно ~3 всего ~1 добрый|хороший|до ~1 свидание|"
+    "спасибо",
+    "не ~1 буду ~2 отнимать|отвлекать|беспокоить|задерживать",
+    "не ~1 настаивать",
 ])
+PERSUADE = Patterns(PITCH.patterns[1:])
 
 
 @dataclass
@@ -93,6 +106,8 @@ class PushyAnalyzer:
         utts = conversation.utterances
         call_type = context.labels.get("call_type")
         refusal = self._refusal(conversation, texts, call_type)
+        dnc_at = context.labels.get("dnc_request_utterance")
+        after_dnc = isinstance(dnc_at, int) and refusal is not None and dnc_at <= refusal
         pushed_at: int | None = None
         span = None
         if refusal is not None:
@@ -102,7 +117,9 @@ class PushyAnalyzer:
                 ut = texts[j]
                 if _acknowledges(ut):
                     break  # accepted the refusal/DNC: what follows is a goodbye
-                span = _push_span(ut)
+                span = _push_span(ut, after_dnc)
+                if span is None and after_dnc and DncAnalyzer._promises_call(ut):
+                    span = (0, len(ut.tokens))  # "мы тогда через месяц ещё наберём"
                 if span is not None:
                     pushed_at = j
                     break
@@ -135,13 +152,15 @@ SCORE = Patterns([
 ])
 
 
-def _push_span(ut: UttText) -> tuple[int, int] | None:
+def _push_span(ut: UttText, after_dnc: bool = False) -> tuple[int, int] | None:
     hit = PITCH.search(ut)
     if hit is None:
         return None
-    if OFFER_WORDS.search(ut) is None and SCORE.search(ut) is not None:
-        return None  # "ну, может, всё-таки оцените?" re-asks the score: not pushy (guide)
-    # "Хорошо, понял вас. Спасибо, всего доброго" is a close, even if it says "предложение"
-    if CLOSE.search(ut) is not None and len(ut.tokens) <= 8:
+    if OFFER_WORDS.search(ut) is None and SCORE.search(ut) is not None and not after_dnc:
+        return None  # "ну, может, всё-таки оцените?" re-asks the score: not pushy (guide) —
+        # unless the customer asked not to be called at all
+    # "Понимаю, не буду отнимать время, отмечу, что пакет вам не актуален. Хорошего дня!" is
+    # a close even if it names the offer; a close that still persuades is a push
+    if CLOSE.search(ut) is not None and PERSUADE.search(ut) is None:
         return None
     return hit

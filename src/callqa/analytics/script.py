@@ -9,6 +9,7 @@ written here for the standard step ids, always on the OPERATOR's utterances in t
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,7 @@ from callqa.analytics.phrases import (
 )
 from callqa.conversation import Conversation, Finding
 from callqa.errors import InputError
+from callqa.text import normalize_text
 
 log = logging.getLogger(__name__)
 BUNDLED_SCRIPTS = Path(__file__).parent / "data" / "scripts"
@@ -129,7 +131,8 @@ def load_script(tenant: str | None, call_type: str | None = None, settings: Any 
 # --- general patterns for the standard steps --------------------------------------------
 
 GREET = Patterns([
-    "здравствуйте|здравствуй|здравствовать|приветствовать|привет|приветствие",
+    "здравствуйте|здравствуй|здравствовать|здрасьте|здрасте|здраствуйте|приветствовать|привет|"
+    "приветствие",
     "добрый|доброе|доброго ~1 день|утро|вечер|время|ночь",
     "добрый|доброе",
 ])
@@ -141,7 +144,10 @@ INTRO = Patterns([
     "вас ~1 беспокоить|приветствовать",
 ])
 NEED = Patterns([
-    "чем ~2 помочь|подсказать|быть ~1 полезный",
+    "чем|что ~2 помочь|подсказать|быть ~1 полезный",
+    "какой|каков|чей|сколько|откуда|почему|зачем",
+    "а ~1 что ~1 с",
+    "а ~1 вы ~4 *ли",
     "что ~2 случиться|произойти|беспокоить|интересовать|искать|подобрать|нужно|нужный|"
     "требоваться|хотеть|беспокоиться|сломаться|стрястись|подсказать",
     "какой ~1 вопрос|проблема|машина|автомобиль|модель|год|двигатель|мотор|бюджет|цвет|"
@@ -183,9 +189,14 @@ NEED = Patterns([
     "что ~2 с ~2 машина|автомобиль|заказ|товар|деталь|интернет|телевидение|связь",
     "ищете|ищите|искать ~2 что",
     "подскажите|подсказать|назовите|назвать|продиктуйте|продиктовать|уточните|уточнить ~3 "
-    "номер|марка|модель|год|вин|адрес|артикул|что|какой|пожалуйста",
+    "марка|модель|год|вин|артикул|что|какой",
 ])
 NEED_NOT = Patterns([
+    "какой|какой-то ~1 то|нибудь|либо",
+    "мало ~1 ли",
+    "откуда ~1 я ~1 знать",
+    "каким ~1 тоном",
+    "какой ~1 тон",
     "это ~2 вы",
     "говорить|разговаривать|поговорить ~1 с",
     "всё|все ~1 верно|правильно|в ~1 сила",
@@ -212,6 +223,10 @@ CONTACT = Patterns([
     "на ~1 кто ~2 оформить|оформлен|оформлять|заказ|договор",
     "дата ~1 рождение",
     "с ~1 кем ~1 я ~1 говорить|разговаривать",
+    "я ~1 говорить|разговаривать ~1 с",
+    "мочь ~1 я ~1 поговорить|услышать|говорить ~1 с",
+    "мочь ~1 я ~1 услышать",
+    "это ~1 вы",
     "правильно ~1 понимать ~2 что ~1 вы",
     "я ~1 правильно ~1 понимать",
     "номер ~3 этот|тот ~2 же|который",
@@ -235,7 +250,7 @@ SUMMARY_WHEN = frozenset("""завтра сегодня послезавтра �
 суббота воскресенье утро утром вечер вечером обед течение час день неделя минута до через после
 январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь смс эсэмэска
 эсэмэс sms почта whatsapp ватсап вотсап телеграм телеграмм мессенджер адрес пункт склад офис
-сервис номер обращение заявка""".split())
+сервис номер обращение заявка кабинет приложение сайт магазин""".split())
 SUMMARY_NOT = Patterns([
     "переключать|переключить|соединять|соединить|перевести|переводить ~2 вас|на|звонок",
 ])
@@ -247,7 +262,6 @@ FAREWELL = Patterns([
     "хороший|добрый|удачный|приятный|отличный ~1 день|вечер|выходные|дорога|неделя",
     "спасибо|благодарить|благодарю|благодарность|спасибочка",
     "удача|удачи|счастливо|счастливый|берегите|беречь",
-    "извините ~2 беспокойство",
 ])
 
 STEP_PATTERNS: dict[str, Patterns] = {
@@ -284,19 +298,27 @@ class ScriptAnalyzer:
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
         call_type = context.labels.get("call_type")
         tenant = self.options.tenant or conversation.meta.tenant
-        script = context.options.get("script") or load_script(tenant, call_type, self.settings)
+        settings = self.settings
+        if settings is None:
+            from callqa.settings import get_settings
+
+            settings = get_settings()
+        script = context.options.get("script") or load_script(tenant, call_type, settings)
         texts = prepare(conversation, context.cache)
         ops = [i for i, u in enumerate(conversation.utterances) if u.role == "operator"]
         n_open = int(context.options.get("opening_utterances", self.options.opening_utterances))
         n_close = int(context.options.get("closing_utterances", self.options.closing_utterances))
-        zones = {"opening": ops[:n_open], "any": ops, "closing": ops[-n_close:]}
+        # the closing never includes the operator's first words (a short sales call's pitch
+        # is not a summary, its "добрый день" not a farewell)
+        closing = [i for i in ops[-n_close:] if len(ops) < 2 or i != ops[0]]
+        zones = {"opening": ops[:n_open], "any": ops, "closing": closing}
         brands = list(context.tenant.brand_names) or [context.tenant.display_name or ""]
         adherence: dict[str, Any] = {}
         done: dict[str, bool] = {}
         findings: list[Finding] = []
         required = {s.id for s in script.for_call_type(call_type)}
         for step in script.steps:
-            idx, ev = self._detect(step, conversation, texts, zones[step.zone], ops, brands, context)
+            idx, ev = self._detect(step, conversation, texts, zones[step.zone], ops, brands)
             done[step.id] = idx is not None
             adherence[step.id] = {"done": idx is not None, "utterance_index": idx,
                                   "evidence": ev, "required": step.id in required,
@@ -323,8 +345,8 @@ class ScriptAnalyzer:
 
     # -- detection ------------------------------------------------------------------------
     def _detect(self, step: ScriptStep, conv: Conversation, texts: list[UttText],
-                zone: list[int], ops: list[int], brands: list[str],
-                context: AnalysisContext) -> tuple[int | None, str | None]:
+                zone: list[int], ops: list[int],
+                brands: list[str]) -> tuple[int | None, str | None]:
         examples = _examples(step.examples)
         special = {
             "greeting_company": lambda i: _greeting_company(texts[i], brands),
@@ -399,8 +421,9 @@ def _introduced(ut: UttText, i: int, ops: list[int], brands: list[str],
             return k, k + 1
         if brand is not None and (abs(k - brand[1]) <= 2 or abs(brand[0] - k) <= 2):
             return k, k + 1
-        if "это" in prev and not outbound:
-            return k, k + 1
+        if "это" in prev and (not outbound or not _asked(conv.utterances[i].text,
+                                                          ut.tokens[k])):
+            return k, k + 1  # "Здравствуйте, это Денис." (not "Это Денис?" checking a name)
         if first_op and not outbound and "вы" not in prev:
             return k, k + 1
         if {"я", "это"} & set(prev) and nxt[:1] != ["?"] and ("из" in nxt or not outbound):
@@ -408,6 +431,11 @@ def _introduced(ut: UttText, i: int, ops: list[int], brands: list[str],
     return None
 
 
+
+
+def _asked(text: str, token: str) -> bool:
+    """Is ``token`` followed by a question mark in the raw text ("Это Дарья?")?"""
+    return re.search(re.escape(token) + r"[^\w.!]{0,3}\?", normalize_text(text)) is not None
 
 
 def _need(ut: UttText, text: str = "") -> tuple[int, int] | None:
@@ -447,7 +475,9 @@ def _contact(ut: UttText, i: int, ops: list[int], conv: Conversation) -> tuple[i
                 return k, k + 2
             if is_first_name(t) and k > 0 and ut.lemmas[k - 1] == "это" and (
                     conv.meta.direction == "outbound"):
-                return k - 1, k + 1
+                text = conv.utterances[i].text
+                if _asked(text, t) or not re.search(r"[.!?]", text):
+                    return k - 1, k + 1  # "Это Кирилл?" (or unpunctuated ASR: can't tell)
     return None
 
 
@@ -456,6 +486,9 @@ def _farewell(ut: UttText, i: int, ops: list[int]) -> tuple[int, int] | None:
     for a, b in FAREWELL.finditer(ut):
         if ops and i == ops[0] and a <= 1 and ut.lemmas[a] in ("добрый", "хороший", "доброе"):
             continue
+        if ut.lemmas[a] in ("спасибо", "благодарить", "благодарю", "спасибочка") and \
+                "за" not in ut.lemmas[a + 1:a + 3] and a < len(ut.lemmas) - 3:
+            continue  # "Спасибо, записала семь" thanks for an answer, it does not close
         return a, b
     return None
 
@@ -467,8 +500,11 @@ def _summary(ut: UttText) -> tuple[int, int] | None:
     if hit is not None:
         return hit
     for k, lem in enumerate(ut.lemmas):
-        if lem not in SUMMARY_ACTION:
+        if not _is_action(ut, k):
             continue
+        before = ut.lemmas[max(0, k - 3):k]
+        if OFFER_MODAL & set(before):
+            continue  # "можем оформить", "хотели предложить", "давайте я скину": an offer
         near = range(max(0, k - 8), min(len(ut.lemmas), k + 9))
         if any(ut.lemmas[j] in SUMMARY_WHEN or "NUMR" in tags(ut.tokens[j]) or
                ut.tokens[j].isdigit() for j in near):
@@ -476,3 +512,16 @@ def _summary(ut: UttText) -> tuple[int, int] | None:
                 return None
             return max(0, k - 3), k + 4
     return None
+
+
+OFFER_MODAL = frozenset({"мочь", "можно", "предлагать", "предложить", "хотеть", "давать",
+                         "звонить", "хотеться", "если"})
+
+
+def _is_action(ut: UttText, k: int) -> bool:
+    """A next-step verb: a known action ("перезвоню", "придёт") or "будет". Any future or
+    imperative verb was tried and cost more precision than it gained recall."""
+    if ut.lemmas[k] in SUMMARY_ACTION:
+        return True
+    # "мастер будет у вас завтра": the future of "быть" (not "было", "был")
+    return ut.lemmas[k] == "быть" and "futr" in tags(ut.tokens[k])

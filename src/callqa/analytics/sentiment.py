@@ -1,8 +1,8 @@
 """Customer sentiment: the customer's state by the END of the call, plus a trajectory.
 
-The call-level model reads the customer's last utterances (weighted by their own view), all
-the customer's words, and the operator's closing (an apology or a promise changes how a call
-ends). The per-utterance trajectory comes from a second, small model trained on customers'
+The call-level model reads the customer's last utterances (weighted by their own views: the
+last three and the very last), all the customer's words, the operator's closing (an apology
+or a promise changes how a call ends) and the stated score if any (rule-extracted, coarse). The per-utterance trajectory comes from a second, small model trained on customers'
 closing utterances, applied to each customer utterance with its predecessor as context.
 """
 from __future__ import annotations
@@ -29,6 +29,8 @@ def build_sentiment_model(seed: int = 0) -> Pipeline:
         ("cust", _words("cust", (1, 2), 2)),
         ("end_o", _words("end_o", (1, 2), 2)),
         ("end_c_chars", _chars("end_c", 20000)),
+        ("last_c", _words("last_c", (1, 2), 1)),
+        ("nps", _words("nps", (1, 1), 1)),
     ])
     clf = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced", random_state=seed)
     return Pipeline([("features", feats), ("clf", clf)])

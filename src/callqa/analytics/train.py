@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 from callqa.analytics.calltype import build_calltype_model
 from callqa.analytics.features import call_text, call_views
 from callqa.analytics.io import conversation_from_record
-from callqa.analytics.nps import NpsPredictor, build_nps_text_model
+from callqa.analytics.nps import NpsPredictor, build_nps_text_model, without_stated_score
 from callqa.analytics.sentiment import (
     build_sentiment_model,
     build_utterance_model,
@@ -197,7 +197,7 @@ def _fit_nps(calls: Sequence[LabeledCall], augment: bool, seed: int) -> NpsPredi
         ytr = [float(c.labels["nps_score"]) for c in tr_calls]
         oof_text[te] = build_nps_text_model(seed).fit(Xtr, ytr).predict([Xs[i] for i in te])
         sm = build_sentiment_model(seed).fit(Xtr, [c.labels["customer_sentiment"] for c in tr_calls])
-        proba = sm.predict_proba([Xs[i] for i in te])
+        proba = sm.predict_proba([without_stated_score(Xs[i]) for i in te])
         cls = list(sm.classes_)
         oof_sent[te, 0] = proba[:, cls.index("negative")]
         oof_sent[te, 1] = proba[:, cls.index("positive")]
@@ -215,10 +215,28 @@ def predict_labels(models: Models, calls: Sequence[LabeledCall]) -> dict[str, li
     sent_proba = models.sentiment.predict_proba(X)
     cls = [str(c) for c in models.sentiment.classes_]
     sent = [cls[int(i)] for i in sent_proba.argmax(1)]
-    pred_nps = [models.nps.predict(x, dict(zip(cls, map(float, p))))
-                for x, p in zip(X, sent_proba)]
-    return {"call_type": list(models.call_type.predict(X)), "customer_sentiment": sent,
-            "predicted_nps": pred_nps}
+    blind = models.sentiment.predict_proba([without_stated_score(x) for x in X])
+    pred_nps = [models.nps.predict(without_stated_score(x), dict(zip(cls, map(float, p))))
+                for x, p in zip(X, blind)]
+    return {"call_type": _call_types_with_tenant_prior(models, calls, X),
+            "customer_sentiment": sent, "predicted_nps": pred_nps}
+
+
+def _call_types_with_tenant_prior(models: Models, calls: Sequence[LabeledCall],
+                                  X: list[dict[str, str]]) -> list[str]:
+    """Call types as the engine decides them (tenant's call types down-weight the others)."""
+    from callqa.analytics.calltype import CallTypeOptions
+    from callqa.tenants import load_tenant
+
+    proba = models.call_type.predict_proba(X)
+    classes = [str(c) for c in models.call_type.classes_]
+    w_out = CallTypeOptions().out_of_tenant_weight
+    out = []
+    for c, p in zip(calls, proba):
+        allowed = set(load_tenant(c.conversation.meta.tenant).call_types or classes)
+        w = np.array([1.0 if k in allowed else w_out for k in classes])
+        out.append(classes[int(np.argmax(p * w))])
+    return out
 
 
 def _scores(calls: Sequence[LabeledCall], pred: dict[str, list[Any]]) -> dict[str, float]:

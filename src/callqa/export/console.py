@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from callqa.export.formats import clock, role_label
-from callqa.storage.types import CallRecord, CallSummary, SearchHit
+from callqa.storage.types import CallRecord, CallSummary, IngestErrorRecord, SearchHit
 
 _ROLE_STYLE = {"operator": "cyan", "customer": "magenta"}
 
@@ -67,4 +67,18 @@ def hits_table(hits: Sequence[SearchHit], query: str, console: Console | None = 
         snippet = escape(h.snippet)
         t.add_row(escape(f"{h.tenant}/{h.call_id}"), str(h.utterance_index), clock(h.start_s),
                   role_label(h.role), snippet)
+    console.print(t)
+
+
+def errors_table(rows: Sequence[IngestErrorRecord], console: Console | None = None) -> None:
+    console = console or _console()
+    if not rows:
+        console.print("no ingest problems recorded")
+        return
+    t = Table()
+    for col in ("when", "level", "file", "type", "message"):
+        t.add_column(col, overflow="fold")
+    for e in rows:
+        t.add_row(e.created_at.strftime("%Y-%m-%d %H:%M:%S") if e.created_at else "", e.level,
+                  escape(e.path), escape(e.error_type or ""), escape(e.message))
     console.print(t)

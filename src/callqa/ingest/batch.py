@@ -26,7 +26,7 @@ from callqa.ingest.discover import AUDIO_EXTENSIONS, discover, sha256_file
 from callqa.ingest.hooks import find_analysis_hook
 from callqa.ingest.metadata import CdrIndex, load_sidecar, read_cdr, resolve_meta
 from callqa.storage import AudioInfo, CallSummary, Storage, StageRecord
-from callqa.storage.repository import RUN_FAILED, RUN_INTERRUPTED, RUN_SKIPPED
+from callqa.storage.repository import RUN_FAILED, RUN_INTERRUPTED
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ class BatchIngestor:
         self._factory = pipeline_factory or _default_pipeline_factory(settings)
         self._pipeline_error: CallQAError | None = None
         self._hook = find_analysis_hook() if analysis_hook == "auto" else analysis_hook
+        self._seen: dict[str, str] = {}  # content hashes handled in this ingestor's lifetime
 
     # --- public ----------------------------------------------------------------------------
     def ingest(
@@ -186,27 +187,26 @@ class BatchIngestor:
         """Ingest one file; never raises for bad input (only for Ctrl-C / system exit)."""
         t0 = time.perf_counter()
         out = FileOutcome(path=str(path), status="failed")
-        run_id: int | None = None
         try:
-            self._ingest(path, cdr, out, t0)
+            self._ingest(path, cdr, out)
         except KeyboardInterrupt:
             if out.content_hash:
                 self._mark_interrupted(out.content_hash)
             raise
         except CallQAError as e:
-            self._fail(out, e, run_id)
+            self._fail(out, e)
         except OSError as e:
-            self._fail(out, CallQAError(f"{path}: cannot read file ({e.strerror or e})"), run_id,
+            self._fail(out, CallQAError(f"{path}: cannot read file ({e.strerror or e})"),
                        error_type="OSError")
         except Exception as e:  # noqa: BLE001 - a bug must not stop the batch
             log.error("unexpected error on %s:\n%s", path, traceback.format_exc())
-            self._fail(out, CallQAError(f"internal error: {type(e).__name__}: {e}"), run_id,
+            self._fail(out, CallQAError(f"internal error: {type(e).__name__}: {e}"),
                        error_type=type(e).__name__)
         out.seconds = time.perf_counter() - t0
         return out
 
     # --- steps -----------------------------------------------------------------------------
-    def _ingest(self, path: Path, cdr: CdrIndex | None, out: FileOutcome, t0: float) -> None:
+    def _ingest(self, path: Path, cdr: CdrIndex | None, out: FileOutcome) -> None:
         size = path.stat().st_size
         if size == 0:
             raise _FileError("AudioError", f"{path.name}: zero-length file (nothing recorded)")
@@ -218,6 +218,13 @@ class BatchIngestor:
         meta = resolved.meta
         out.call_id, out.tenant = meta.call_id, meta.tenant
         out.warnings.extend(resolved.warnings)
+
+        earlier = self._seen.get(content_hash)
+        if earlier is not None:  # same bytes twice in one batch: once is enough, even with --force
+            out.status = "skipped"
+            out.message = f"skipped: duplicate of {earlier} (same content earlier in this batch)"
+            return
+        self._seen[content_hash] = f"{meta.tenant}/{meta.call_id}"
 
         if not self.options.force:
             dup = self.storage.find_by_hash(content_hash)
@@ -242,7 +249,6 @@ class BatchIngestor:
                                       content_hash=content_hash, run_id=run_id)
 
         pipeline = self._get_pipeline()
-        stages: list[Any] = []
         try:
             result = pipeline.process(path, meta, None)
         except CallQAError as e:
@@ -329,11 +335,10 @@ class BatchIngestor:
                                       error_type=type(e).__name__,
                                       content_hash=out.content_hash)
 
-    def _fail(self, out: FileOutcome, e: CallQAError, run_id: int | None,
-              error_type: str | None = None) -> None:
+    def _fail(self, out: FileOutcome, e: CallQAError, error_type: str | None = None) -> None:
         et = error_type or getattr(e, "error_type", None) or type(e).__name__
         out.status, out.message, out.error_type = "failed", str(e), et
-        rid = run_id or out.run_id
+        rid = out.run_id
         try:
             if rid is not None:
                 self.storage.finish_run(rid, RUN_FAILED, error=str(e), error_type=et)
@@ -360,5 +365,4 @@ class _FileError(CallQAError):
         self.error_type = error_type
 
 
-__all__ = ["BatchIngestor", "BatchReport", "FileOutcome", "IngestOptions", "Pipeline",
-           "RUN_SKIPPED"]
+__all__ = ["BatchIngestor", "BatchReport", "FileOutcome", "IngestOptions", "Pipeline"]

@@ -28,6 +28,13 @@ from callqa.ingest.batch import BatchReport, FileOutcome
 _ICON = {"processed": "[green]✓[/]", "skipped": "[yellow]=[/]", "failed": "[red]✗[/]"}
 
 
+def _roles(counts: dict[str, int]) -> str:
+    """"operator 5, customer 4" — operator first, then customer, then anything else."""
+    order = {"operator": 0, "customer": 1}
+    return ", ".join(f"{r} {n}" for r, n in sorted(counts.items(),
+                                                   key=lambda kv: (order.get(kv[0], 2), kv[0])))
+
+
 def _trim(text: str, n: int = 100) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -54,7 +61,7 @@ def outcome_lines(o: FileOutcome, preview_lines: int = 3) -> list[str]:
     """Rich-markup lines describing one finished file."""
     name = escape(Path(o.path).name)
     if o.status == "processed":
-        roles = ", ".join(f"{r} {n}" for r, n in sorted(o.roles.items()))
+        roles = _roles(o.roles)
         total = sum(o.roles.values())
         dur = f"{o.duration:.1f} s" if o.duration is not None else "? s"
         lines = [f"{_ICON['processed']} [bold]{escape(o.call_id or name)}[/]  tenant "
@@ -85,7 +92,7 @@ def summary_table(report: BatchReport) -> Table:
         call = f"{o.tenant}/{o.call_id}" if o.call_id else ""
         detail = o.message
         if o.status == "processed":
-            detail = ", ".join(f"{r} {n}" for r, n in sorted(o.roles.items())) or detail
+            detail = _roles(o.roles) or detail
         if o.warnings:
             detail += f" ({len(o.warnings)} warning{'s' if len(o.warnings) > 1 else ''})"
         t.add_row(o.status, escape(Path(o.path).name), escape(call), escape(detail))
@@ -99,7 +106,7 @@ class IngestConsole:
                  err: TextIO | None = None) -> None:
         self.json_mode = json_mode
         self.out = Console(file=out or sys.stdout, highlight=False, soft_wrap=True)
-        self.err = Console(file=err or sys.stderr, highlight=False, stderr=True)
+        self.err = Console(file=err or sys.stderr, highlight=False, stderr=True, soft_wrap=True)
         self.progress: Progress | None = None
         self._task = None
         self._in_file = False

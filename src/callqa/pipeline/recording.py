@@ -176,9 +176,13 @@ class RecordingPipeline:
             timer.skip("diarization", "stereo: channel = speaker" if not mono else "no words")
 
         with timer.stage("roles") as info:
-            if not mono:
-                decision = stereo_roles(len(channels), meta.operator_channel)
+            op_ch = 0 if meta.operator_channel is None else meta.operator_channel
+            if not mono and 0 <= op_ch < len(channels):
+                decision = stereo_roles(len(channels), op_ch)
             else:
+                if not mono:  # metadata names a channel the file does not have
+                    info["note"] = (f"operator_channel={meta.operator_channel} but the file has "
+                                    f"{len(channels)} channels: roles decided from speech")
                 prelim = build_utterances(words, lambda s: "unknown", self.max_gap)
                 prof = load_tenant(meta.tenant, self.settings.tenants_dir)
                 decision = detect_roles(

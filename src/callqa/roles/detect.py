@@ -197,12 +197,20 @@ def speaker_texts(items: Iterable[tuple[str, float | None, str]]) -> list[Speake
     return list(by.values())
 
 
+_SENTENCE_RE = re.compile(r"[^.!?…]+[.!?…]*")
+_CHECK_RE = re.compile(r"(?<!\w)(?:что ли|да ли|или нет|это (?:что|кто))(?!\w)")
+
+
 def _score(st: SpeakerText, brand: re.Pattern[str] | None, opening_turns: int,
-           ) -> tuple[float, list[str]]:
+           opening_idx: list[bool] | None = None) -> tuple[float, list[str]]:
+    """Sum of cue weights found in one speaker's turns. ``opening_idx[k]`` tells whether the
+    speaker's k-th turn is among the first turns of the whole call (greeting position)."""
     score = 0.0
     hits: list[str] = []
     texts = [_norm(t) for _, t in st.turns]
-    opening = " | ".join(texts[:opening_turns])
+    if opening_idx is None:
+        opening_idx = [k < opening_turns for k in range(len(texts))]
+    opening = " | ".join(t for t, o in zip(texts, opening_idx) if o)
     everything = " | ".join(texts)
     for cue, rx in _COMPILED:
         where = opening if cue.opening_only else everything
@@ -220,15 +228,29 @@ def _score(st: SpeakerText, brand: re.Pattern[str] | None, opening_turns: int,
         score += 2.0
         hits.append("self_named")
     if brand is not None:
-        head = texts[:opening_turns]
-        # A brand said in the opening as a statement is the company greeting; the customer
-        # checking "это X?" is caught by the who_calls cue instead.
-        if any(brand.search(t) for t in head):
+        # A brand said as a statement in the call's opening is the company greeting; a brand
+        # in a question ("это X?", "X, что ли?") is the customer checking who is calling.
+        stated_open = stated_later = asked = False
+        for k, (_, raw) in enumerate(st.turns):
+            for sentence in _SENTENCE_RE.findall(raw):
+                norm = _norm(sentence)
+                if not brand.search(norm):
+                    continue
+                if sentence.rstrip().endswith("?") or _CHECK_RE.search(norm):
+                    asked = True
+                elif k < len(opening_idx) and opening_idx[k]:
+                    stated_open = True
+                else:
+                    stated_later = True
+        if stated_open:
             score += 3.0
             hits.append("brand_opening")
-        elif brand.search(everything):
+        elif stated_later:
             score += 0.5
             hits.append("brand_later")
+        if asked and not stated_open:
+            score -= 1.0
+            hits.append("brand_asked")
     # Operators ask the questions and steer; customers answer. Needs punctuation (raw ASR has it).
     n_q = sum(t.count("?") for _, t in st.turns)
     if st.turns:
@@ -256,8 +278,15 @@ def detect_roles(
     brand = brand_pattern(brand_names)
     scores: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
+    # The call's opening: its first few turns, whoever spoke them (greeting, pick-up).
+    order = sorted(((t[0] if t[0] is not None else math.inf, k, st.speaker, j)
+                    for k, st in enumerate(speakers) for j, t in enumerate(st.turns)))
+    opening_keys = {(spk, j) for _, _, spk, j in order[: opening_turns + 1]}
     for st in speakers:
-        scores[st.speaker], evidence[st.speaker] = _score(st, brand, opening_turns)
+        idx = [(st.speaker, j) in opening_keys for j in range(len(st.turns))]
+        if not any(idx):  # a speaker who only starts later still has an "opening" turn
+            idx[0] = True
+        scores[st.speaker], evidence[st.speaker] = _score(st, brand, opening_turns, idx)
     first = min(speakers, key=lambda s: s.first_start)
     if len(speakers) > 1 and first.first_start < math.inf and direction in ("inbound", "outbound"):
         prior = 0.75 if direction == "inbound" else -0.75

@@ -135,9 +135,10 @@ class AnalyzeService:
             self._warned_tenants.add(tenant)
             msg = (f"unknown tenant {tenant!r}: no configuration found, analysed with the "
                    "default profile (no brand names, default call types and script)")
-            log.warning(msg)
             if warnings is not None:
-                warnings.append(msg)
+                warnings.append(msg)  # the caller reports it (the CLI prints it once)
+            else:
+                log.warning(msg)
         return p
 
     # --- JSONL -----------------------------------------------------------------------------
@@ -153,6 +154,7 @@ class AnalyzeService:
         done: list[tuple[int, int]] = []  # (line number, calls.id) of stored calls
         seen: dict[tuple[str, str], int] = {}
         batch: list[tuple[int, Conversation]] = []
+        batch_keys: set[tuple[str, str]] = set()
         keys: set[tuple[str, str]] = set()
         store = self.options.store and self.sessions is not None
         for no, raw in enumerate(lines, start=1):
@@ -166,19 +168,20 @@ class AnalyzeService:
                     no, conv.meta.call_id,
                     f"same call id as line {seen[key]}; this later line replaces it")))
             seen[key] = no
+            if key in batch_keys:
+                # the same call twice in one transaction: store the earlier one first
+                self._run_batch(batch, rep, done, keys, output if not store else None)
+                batch, batch_keys = [], set()
             batch.append((no, conv))
+            batch_keys.add(key)
             if len(batch) >= self.options.batch_size:
                 self._run_batch(batch, rep, done, keys, output if not store else None)
-                batch = []
+                batch, batch_keys = [], set()
         if batch:
             self._run_batch(batch, rep, done, keys, output if not store else None)
 
         if store and done:
             ts = time.perf_counter()
-            with self.sessions() as s:  # type: ignore[misc]
-                ch = recompute_dnc(s, keys)
-            log.info("DNC: %d newly flagged, %d un-flagged, %d register additions",
-                     len(ch.flagged), len(ch.unflagged), len(ch.auto_added))
             last_line = {pk: no for no, pk in done}  # a repeated call id: the later line wins
             order = [(no, pk) for no, pk in done if last_line[pk] == no]
             for i in range(0, len(order), 1000):
@@ -208,13 +211,13 @@ class AnalyzeService:
             try:
                 rec = json.loads(raw)
             except json.JSONDecodeError as e:
-                raise InputError(f"not valid JSON ({e.msg} at column {e.colno})") from None
+                raise InputError(f"not valid JSON: {e.msg} (column {e.colno})") from None
             if isinstance(rec, dict) and isinstance(rec.get("call_id"), (str, int)):
                 call_id = str(rec["call_id"])
             conv = conversation_from_record(rec)
         except InputError as e:
             rep.errors.append(LineProblem(no, call_id, str(e)))
-            log.error("line %d%s: %s", no, f" (call {call_id})" if call_id else "", e)
+            log.debug("line %d%s: %s", no, f" (call {call_id})" if call_id else "", e)
             return None
         unknown = sum(1 for u in conv.utterances if u.role == "unknown")
         if unknown:
@@ -267,9 +270,20 @@ class AnalyzeService:
         rep.seconds_storage += time.perf_counter() - ts
 
     def _store(self, items: Sequence[tuple[Conversation, Any]]) -> tuple[list[int], set]:
+        """Calls, utterances, analyses AND the DNC derivation of their numbers: one transaction.
+
+        The derivation covers every stored call of each touched tenant+number, so a later batch
+        that brings an earlier DNC request re-flags calls stored by earlier batches (or runs),
+        and no committed state ever shows a flag that disagrees with the stored analyses.
+        """
         with self.sessions() as s:  # type: ignore[misc]
             pks = upsert_transcript_calls(s, [c for c, _ in items])
             keys = store_analyses(s, [StoredAnalysis(pk, c, r) for pk, (c, r) in zip(pks, items)])
+            ch = recompute_dnc(s, keys)
+        if ch.flagged or ch.unflagged or ch.auto_added or ch.auto_removed:
+            log.info("DNC: %d newly flagged, %d un-flagged, %d register additions, %d removals",
+                     len(ch.flagged), len(ch.unflagged), len(ch.auto_added),
+                     len(ch.auto_removed))
         return pks, keys
 
     def _emit(self, d: dict[str, Any], rep: BatchReport, output: TextIO | None) -> None:
@@ -280,23 +294,16 @@ class AnalyzeService:
             output.write(json.dumps(d, ensure_ascii=False) + "\n")
 
     def store_batch(self, items: Sequence[tuple[Conversation, Any]]) -> list[int]:
-        """Store already analysed calls in transactions of ``batch_size``, then derive DNC.
+        """Store already analysed calls (with DNC derivation) in transactions of ``batch_size``.
 
-        The DNC derivation runs after all batches are stored, in its own transaction, so every
-        call of the input is visible to it. Returns ``calls.id`` per item, in order.
+        Returns ``calls.id`` per item, in order.
         """
         assert self.sessions is not None
         pks: list[int] = []
-        keys: set[tuple[str, str]] = set()
         bs = max(1, self.options.batch_size)
         for i in range(0, len(items), bs):
-            part_pks, k = self._store(items[i:i + bs])
+            part_pks, _ = self._store(items[i:i + bs])
             pks.extend(part_pks)
-            keys |= k
-        with self.sessions() as s:
-            ch = recompute_dnc(s, keys)
-        log.info("DNC: %d newly flagged, %d un-flagged, %d register additions",
-                 len(ch.flagged), len(ch.unflagged), len(ch.auto_added))
         return pks
 
 

@@ -491,13 +491,24 @@ def _parse_number(number: str) -> str:
     return n
 
 
+def _effective(at: datetime | None) -> datetime:
+    """Effective time of a manual change: now, or a past moment (never the future, so the
+    dialer list and the derivation always agree about "now")."""
+    now = utcnow()
+    at = to_utc(at) or now
+    if at > now:
+        raise InputError(f"--at {at.isoformat()} is in the future; changes take effect now "
+                         "or from a past moment")
+    return at
+
+
 def add_manual(s: Session, tenant: str, number: str, *, reason: str, by: str,
                at: datetime | None = None) -> DncChange:
     """A supervisor puts a number on the register, effective from ``at`` (default now)."""
     if not reason or not by:
         raise InputError("a manual DNC change needs --reason and --by")
     key = (tenant, _parse_number(number))
-    at = to_utc(at) or utcnow()
+    at = _effective(at)
     s.add(DncEntry(tenant=key[0], customer_number=key[1], source="manual", added_at=at,
                    added_by=by, reason=reason, active=True, created_at=utcnow()))
     s.execute(insert(DncAudit), [_audit(key, "add", at, by, reason, None, utcnow())])
@@ -520,7 +531,7 @@ def remove_manual(s: Session, tenant: str, number: str, *, reason: str, by: str,
                                                 DncEntry.active.is_(True)).limit(1))
     if active is None:
         raise CallQAError(f"{key[1]} is not on the do-not-call register of {tenant!r}")
-    at = to_utc(at) or utcnow()
+    at = _effective(at)
     s.execute(insert(DncAudit), [_audit(key, "remove", at, by, reason, None, utcnow())])
     s.flush()
     return recompute_dnc(s, [key])
@@ -609,3 +620,18 @@ def nps_rows(s: Session, *, tenant: str | None = None, since: datetime | None = 
     if until:
         q = q.where(Call.started_at < to_utc(until))
     return [NpsRow(r[0], r[1], r[2], r[3], as_utc(r[4]), r[5], r[6], r[7]) for r in s.execute(q)]
+
+
+def set_finding_status(s: Session, finding_id: int, status: str, by: str) -> None:
+    """A supervisor's review of one finding: ``confirmed`` or ``dismissed`` (or back to open).
+
+    The status survives re-analysis when the same finding (code, utterance, source) reappears.
+    """
+    from callqa.storage.models_analytics import FINDING_STATUSES
+
+    if status not in FINDING_STATUSES:
+        raise InputError(f"status must be one of {', '.join(FINDING_STATUSES)}, got {status!r}")
+    f = s.get(FindingRow, finding_id)
+    if f is None:
+        raise CallQAError(f"no finding with id {finding_id}")
+    f.status, f.reviewed_by, f.reviewed_at = status, by, utcnow()
