@@ -12,7 +12,7 @@ Every issue-3 label is scored through the real engine (trained analyzers and the
 analyzers alike). ``--asr-style`` runs the same on lowercase, punctuation-free text; by default
 both are run. Speed: calls/s of ``engine.analyze`` on one core, models loaded.
 
-    .venv/bin/python bench/analytics_eval.py [--modes clean,asr] [--no-lowo] [--quick]
+    .venv/bin/python bench/analytics_eval.py [--modes clean,asr | --asr-style] [--no-lowo]
 """
 from __future__ import annotations
 

@@ -154,3 +154,29 @@ def test_train_writes_a_loadable_artifact_and_card(tmp_path):
     r = eng.analyze(conversation_from_record(PARTS_NPS))
     assert r.provenance["models"]["sha256"] and r.nps_score == 9
     assert r.call_type is not None
+
+
+def test_qa_checklist_scoring():
+    from callqa.analytics.qa import load_checklist, parse_checklist, qa_score
+    from callqa.conversation import Finding
+
+    cl = parse_checklist({"id": "t", "version": "2", "critical_cap": 30, "items": [
+        {"id": "farewell", "label": "script.farewell", "expect": True, "weight": 10,
+         "only_if_required": True},
+        {"id": "not_rude", "label": "rude_operator", "expect": False, "weight": 30, "critical": True},
+        {"id": "dnc", "label": "dnc_ignored_in_call", "expect": False, "weight": 20,
+         "applies_if": "dnc_request"},
+        {"id": "silence", "flag": "long_silence", "weight": 5},
+        {"id": "absent", "label": "no_such_label", "expect": True, "weight": 100},
+    ]})
+    good = {"script": {"farewell": True}, "rude_operator": False, "dnc_request": False}
+    assert qa_score(cl, good, [])[0] == 100.0  # absent label and inapplicable DNC item skipped
+    silent = [Finding("long_silence", "minor", 1, 3.0, "…", "rules.flags@1")]
+    assert qa_score(cl, good, silent)[0] == round(100 * 40 / 45, 1)
+    assert qa_score(cl, {**good, "rude_operator": True}, [])[0] == 30.0  # critical cap
+    not_required = {**good, "script": {"farewell": False},
+                    "script_adherence": {"farewell": {"required": False}}}
+    assert qa_score(cl, not_required, [])[0] == 100.0
+    assert load_checklist(None).ref.startswith("default@")
+    with pytest.raises(InputError):
+        parse_checklist({"items": [{"id": "x", "label": "a", "flag": "b"}]})

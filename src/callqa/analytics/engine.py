@@ -53,7 +53,9 @@ def rule_analyzers(artifacts: dict[str, Any] | None = None, settings: Any = None
     """The rule analyzers present in this installation (DNC, pushy, rude, script, flags).
 
     ``analytics.rules.default_rule_analyzers`` is the one place that orders them; if it is
-    missing, each module's ``default_analyzers()`` is used.
+    missing, each module's ``default_analyzers()`` is used. ``artifacts`` are the rules' small
+    models trained with ours (``Models.meta["rules"]``); when empty, the rules module loads
+    its own file from ``settings.artifacts_dir``.
     """
     try:
         rules = importlib.import_module("callqa.analytics.rules")
@@ -63,9 +65,9 @@ def rule_analyzers(artifacts: dict[str, Any] | None = None, settings: Any = None
         factory = None
     if factory is not None:
         try:
+            return list(factory(artifacts or None, settings))
+        except TypeError:  # an older factory signature
             return list(factory(artifacts or {}))
-        except TypeError:
-            return list(factory())
     out: list[Any] = []
     for mod in ("dnc", "pushy", "rude", "script", "flags"):
         try:

@@ -160,6 +160,8 @@ class FastLinear:
         else:
             branches = [Pipeline([("tfidf", feats)])]
         self.branches: list[tuple[str | None, Any, dict[str, int], Any, bool, str | None]] = []
+        self.offsets: list[int] = []
+        self._memo: dict[tuple[int, str], Any] = {}
         offset = 0
         for b in branches:
             key = None
@@ -173,6 +175,7 @@ class FastLinear:
             idf = vec.idf_ if getattr(vec, "use_idf", True) else None
             self.branches.append((key, vec.build_analyzer(), vocab, idf, vec.sublinear_tf,
                                   vec.norm))
+            self.offsets.append(offset)
             offset += len(vocab)
         self.n_features = offset
         coef = np.atleast_2d(np.asarray(est.coef_, dtype=np.float64))
@@ -181,29 +184,37 @@ class FastLinear:
         self.classes_ = getattr(est, "classes_", None)
         self.is_classifier = self.classes_ is not None
 
+    def _branch(self, b: int, doc: str) -> Any:
+        """One branch's contribution to the decision (memoised: the blind NPS pass and the
+        sentiment pass share all branches but one)."""
+        key = (b, doc)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        _, analyzer, vocab, idf, sublinear, norm = self.branches[b]
+        ids = [j for j in map(vocab.get, analyzer(doc)) if j is not None]
+        contrib = None
+        if ids:
+            idx, counts = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+            val = counts.astype(np.float64)
+            if sublinear:
+                val = np.log(val) + 1.0
+            if idf is not None:
+                val = val * idf[idx]
+            if norm == "l2":
+                nrm = np.sqrt((val * val).sum())
+                if nrm > 0:
+                    val = val / nrm
+            contrib = val @ self.coef_t[idx + self.offsets[b]]
+        if len(self._memo) > 256:
+            self._memo.clear()
+        self._memo[key] = contrib if contrib is not None else 0.0
+        return self._memo[key]
+
     def decision(self, x: Any) -> Any:
         out = self.intercept.copy()
-        offset = 0
-        for key, analyzer, vocab, idf, sublinear, norm in self.branches:
-            doc = x if key is None else x.get(key, "")
-            counts: dict[int, float] = {}
-            for tok in analyzer(doc):
-                j = vocab.get(tok)
-                if j is not None:
-                    counts[j] = counts.get(j, 0.0) + 1.0
-            if counts:
-                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                val = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                if sublinear:
-                    val = np.log(val) + 1.0
-                if idf is not None:
-                    val = val * idf[idx]
-                if norm == "l2":
-                    n = np.sqrt((val * val).sum())
-                    if n > 0:
-                        val = val / n
-                out = out + val @ self.coef_t[idx + offset]
-            offset += len(vocab)
+        for b, (key, *_rest) in enumerate(self.branches):
+            out = out + self._branch(b, x if key is None else x.get(key, ""))
         return out
 
     def predict_proba(self, X: list[Any]) -> Any:

@@ -286,6 +286,17 @@ def cross_validate(calls: Sequence[LabeledCall], augment: bool = True, seed: int
     return results
 
 
+def _save_rule_models(artifacts: dict[str, Any], output: Path) -> None:
+    """Also write the rule analyzers' own artifact + card, if their module can."""
+    if not artifacts:
+        return
+    try:
+        from callqa.analytics.rules import save_rule_models
+    except ImportError:
+        return
+    save_rule_models(artifacts, output)
+
+
 def save_models(models: Models, output: Path) -> Path:
     """Write the artifact (joblib, compressed) and return its path."""
     import joblib
@@ -400,6 +411,7 @@ def train(data_files: Sequence[Path], output: Path, augment: bool = True,
     cv = cross_validate(calls, augment, seed) if run_cv else {}
     models.meta["cv"] = cv
     path = save_models(models, output)
+    _save_rule_models(models.meta.get("rules") or {}, Path(output))
     (Path(output) / "MODEL_CARD.md").write_text(model_card(models, cv, data_files, path),
                                                  encoding="utf-8")
     return {"artifact": str(path), "size_bytes": path.stat().st_size, "n_calls": len(calls),

@@ -29,6 +29,7 @@ class DiarizerOptions:
     num_speakers: int | None = 2
     min_speakers: int | None = None
     max_speakers: int | None = None
+    clustering_method: str = "centroid"
     clustering_threshold: float = 0.35
     min_cluster_size: int = 12
     min_duration_off: float = 0.0
@@ -124,7 +125,7 @@ class Diarizer:
         )
         pipeline.instantiate({
             "segmentation": {"min_duration_off": self.options.min_duration_off},
-            "clustering": {"method": "centroid", "min_cluster_size": self.options.min_cluster_size,
+            "clustering": {"method": self.options.clustering_method, "min_cluster_size": self.options.min_cluster_size,
                            "threshold": self.options.clustering_threshold},
         })
         return pipeline
