@@ -166,7 +166,7 @@ def _ok(v: float, target: float) -> str:
 
 def print_table(title: str, m: dict[str, Any], speed: float | None = None) -> None:
     print(f"\n### {title}  (n={m['n']} calls)\n")
-    print(f"| label | metric | value | target | |")
+    print("| label | metric | value | target | |")
     print("|---|---|---|---|---|")
     print(f"| call_type | macro-F1 | {m['call_type']:.3f} | ≥0.90 | {_ok(m['call_type'], .90)} |")
     print(f"| customer_sentiment | macro-F1 | {m['customer_sentiment']:.3f} | ≥0.80 | "

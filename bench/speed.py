@@ -6,6 +6,8 @@
             storage package is missing)
   bare      ``faster_whisper.decode_audio(split_stereo=True)`` + ``WhisperModel.transcribe``
             on each channel with the same settings, segments consumed
+  asr-only  ``WhisperModel.transcribe`` alone on the channels our decoder produced (no decode):
+            ``ours/asr`` is then everything the pipeline adds around Whisper, decode included
 
 Both use their own loaded model (load time reported apart), the files alternate order, each
 measured ``--repeat`` times (best total kept). Mono files also run diarization (pyannote), which
@@ -30,6 +32,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 warnings.filterwarnings("ignore")
 
+from callqa.audio import decode_audio  # noqa: E402
 from callqa.conversation import CallMeta  # noqa: E402
 from callqa.pipeline import RecordingPipeline  # noqa: E402
 from callqa.settings import load_settings  # noqa: E402
@@ -96,6 +99,14 @@ def main() -> None:
                 for _s in segs:
                     pass
 
+        decoded = decode_audio(path)
+
+        def asr_only() -> None:  # bare Whisper on OUR decoded channels: overhead of the rest
+            for c in range(decoded.channels):
+                segs, _ = bare_model.transcribe(decoded.channel(c), **kwargs)
+                for _s in segs:
+                    pass
+
         def ours() -> None:
             res = pipe.process(path, meta)
             if store is not None:
@@ -109,9 +120,9 @@ def main() -> None:
         if i == 0:  # warm-up, untimed: first-call allocations, pymorphy3 dictionaries, SQLite schema
             bare()
             ours()
-        best = {"bare": float("inf"), "pipeline": float("inf")}
+        best = {"bare": float("inf"), "pipeline": float("inf"), "asr": float("inf")}
         for _ in range(args.repeat):
-            order = [("bare", bare), ("pipeline", ours)]
+            order = [("bare", bare), ("asr", asr_only), ("pipeline", ours)]
             if i % 2:
                 order.reverse()
             for name, fn in order:
@@ -119,7 +130,8 @@ def main() -> None:
                 t = time.perf_counter()
                 fn()
                 best[name] = min(best[name], time.perf_counter() - t)
-        rows.append((m["call_id"], m.get("channels", 2), m["duration"], best["bare"], best["pipeline"]))
+        rows.append((m["call_id"], m.get("channels", 2), m["duration"], best["bare"], best["pipeline"],
+                     best["asr"]))
         print(f"{m['call_id']}: bare {best['bare']:.2f}s pipeline {best['pipeline']:.2f}s",
               file=sys.stderr, flush=True)
 
@@ -134,15 +146,17 @@ def main() -> None:
           f"({settings.asr_compute_type}, {settings.asr_threads} thread), beam {opts.beam_size}, "
           f"VAD {opts.vad_filter}, word timestamps {opts.word_timestamps}; "
           f"storage {'SQLite (callqa.storage)' if store else 'none'}")
-    print(f"{'call':<12}{'ch':>3}{'audio s':>9}{'bare s':>9}{'ours s':>9}{'ratio':>7}{'RTF ours':>10}")
-    for cid, ch, dur, b, p in rows:
-        print(f"{cid:<12}{ch:>3}{dur:>9.1f}{b:>9.2f}{p:>9.2f}{p / b:>7.2f}{p / dur:>10.3f}")
+    print(f"{'call':<12}{'ch':>3}{'audio s':>9}{'bare s':>9}{'ours s':>9}{'ratio':>7}{'RTF ours':>10}"
+          f"{'asr-only s':>12}{'ours/asr':>10}")
+    for cid, ch, dur, b, p, a in rows:
+        print(f"{cid:<12}{ch:>3}{dur:>9.1f}{b:>9.2f}{p:>9.2f}{p / b:>7.2f}{p / dur:>10.3f}"
+              f"{a:>12.2f}{p / a:>10.2f}")
     for label, sel in (("stereo total", lambda r: r[1] == 2), ("mono total (+diar)", lambda r: r[1] == 1)):
         rs = [r for r in rows if sel(r)]
         if rs:
-            dur, b, p = (sum(r[k] for r in rs) for k in (2, 3, 4))
-            print(f"{label:<24}{dur:>9.1f}{b:>9.2f}{p:>9.2f}{p / b:>7.2f}{p / dur:>10.3f}"
-                  f"   (bare RTF {b / dur:.3f})")
+            dur, b, p, a = (sum(r[k] for r in rs) for k in (2, 3, 4, 5))
+            print(f"{label:<15}{dur:>9.1f}{b:>9.2f}{p:>9.2f}{p / b:>7.2f}{p / dur:>10.3f}"
+                  f"{a:>12.2f}{p / a:>10.2f}   (bare RTF {b / dur:.3f})")
     print(f"model load: pipeline {load_pipe:.2f}s, bare {load_bare:.2f}s (excluded above)")
     print(f"peak RSS of this process (both models + pyannote): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; current {rss_mb():.0f} MB; "

@@ -29,20 +29,20 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
     get_settings().prepare()
 
 
-# --- commands are added below, one section per concern -------------------------------------
-
-
-# --- calls: ingest, calls, show, export, search (callqa.ingest / storage / export) ----------
-def _calls_fail(err: Exception) -> typer.Exit:
+def _fail(err: Exception, code: int = 1) -> typer.Exit:
     """Print a user-facing error on stderr and return the exit to raise."""
     typer.echo(f"error: {err}", err=True)
-    return typer.Exit(1)
+    return typer.Exit(code)
 
 
-def _calls_storage():
+def _storage():
+    """The storage named by the settings (migrated to the newest schema on open)."""
     from callqa.storage import Storage
 
     return Storage.from_settings(get_settings())
+
+
+# --- calls: ingest, calls, show, export, search (callqa.ingest / storage / export) ----------
 
 
 @app.command()
@@ -68,9 +68,9 @@ def ingest(
         for name in ("faster_whisper", "pymorphy3"):
             logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        storage = _calls_storage()
+        storage = _storage()
     except CallQAError as e:
-        raise _calls_fail(e) from None
+        raise _fail(e) from None
     opts = IngestOptions(force=force, tenant=tenant, cdr_paths=[Path(p) for p in cdr],
                          audio_storage=settings.audio_storage, cdr_timezone=cdr_timezone,
                          analyze=not no_analyze)
@@ -95,7 +95,7 @@ def list_calls_cmd(
     from callqa.export.console import calls_table
     from callqa.storage import CallFilter
 
-    rows = _calls_storage().list_calls(CallFilter(tenant=tenant, limit=limit))
+    rows = _storage().list_calls(CallFilter(tenant=tenant, limit=limit))
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return
@@ -112,9 +112,9 @@ def show(
     from callqa.export.console import print_call
 
     try:
-        record = _calls_storage().get_call(call_id, tenant)
+        record = _storage().get_call(call_id, tenant)
     except CallQAError as e:
-        raise _calls_fail(e) from None
+        raise _fail(e) from None
     print_call(record)
 
 
@@ -132,11 +132,11 @@ def export(
     from callqa.export import FORMATS, render
 
     if fmt.lower() not in (*FORMATS, "webvtt", "text"):
-        raise _calls_fail(ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"))
+        raise _fail(ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"))
     try:
-        conv = _calls_storage().get_call(call_id, tenant).conversation
+        conv = _storage().get_call(call_id, tenant).conversation
     except CallQAError as e:
-        raise _calls_fail(e) from None
+        raise _fail(e) from None
     text = render(conv, fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -160,9 +160,9 @@ def search(
     from callqa.export.console import hits_table
 
     try:
-        hits = _calls_storage().search(query, tenant=tenant, role=role, limit=limit)
+        hits = _storage().search(query, tenant=tenant, role=role, limit=limit)
     except CallQAError as e:
-        raise _calls_fail(e) from None
+        raise _fail(e) from None
     if as_json:
         typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -180,7 +180,7 @@ def errors_cmd(
 
     from callqa.export.console import errors_table
 
-    rows = _calls_storage().list_errors(limit=limit)
+    rows = _storage().list_errors(limit=limit)
     if as_json:
         typer.echo(json.dumps([{**r.__dict__, "created_at": r.created_at.isoformat()
                                 if r.created_at else None} for r in rows],
@@ -190,11 +190,6 @@ def errors_cmd(
 
 
 # --- analytics: analyze, dnc, nps, scores (owner: cross-call/reporting layer) ---------------
-def _fail(err: Exception, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(code)
-
-
 def _date_opt(value: str | None, name: str):
     """ISO date or date-time → aware UTC datetime (dates are midnight UTC)."""
     from datetime import datetime, timezone
@@ -227,7 +222,7 @@ def analyze_cmd(
         # bytes: each line is decoded on its own, so one non-UTF-8 line is reported, not fatal
         src = sys.stdin.buffer if input_path == "-" else Path(input_path).open("rb")
     except OSError as e:
-        raise _fail(e)
+        raise _fail(e, 2)
     try:
         svc = AnalyzeService.from_settings(settings)
         svc.options = AnalyzeOptions(batch_size=batch_size)
@@ -238,7 +233,7 @@ def analyze_cmd(
             if out is not sys.stdout:
                 out.close()
     except CallQAError as e:
-        raise _fail(e)
+        raise _fail(e, 2)
     finally:
         if src is not sys.stdin.buffer:
             src.close()
@@ -253,12 +248,6 @@ def analyze_cmd(
 
 dnc_app = typer.Typer(no_args_is_help=True, help="Do-not-call register per tenant.")
 app.add_typer(dnc_app, name="dnc")
-
-
-def _storage():
-    from callqa.storage import Storage
-
-    return Storage.from_settings(get_settings())
 
 
 @dnc_app.command("list")
@@ -296,7 +285,7 @@ def dnc_export(
     from callqa.storage.analytics_repo import list_register
 
     if fmt not in ("csv", "json"):
-        raise _fail(ValueError(f"--format must be csv or json, got {fmt!r}"))
+        raise _fail(ValueError(f"--format must be csv or json, got {fmt!r}"), 2)
     with _storage().session() as s:
         text = export_register(list_register(s, tenant), fmt)
     if output:
@@ -314,7 +303,7 @@ def _dnc_change(action: str, tenant: str, number: str, reason: str, by: str, at:
         with _storage().session() as s:
             ch = fn(s, tenant, number, reason=reason, by=by, at=_date_opt(at, "--at"))
     except CallQAError as e:
-        raise _fail(e)
+        raise _fail(e, 2)
     from callqa.dnc import normalize_number
 
     typer.echo(f"{action}: {normalize_number(number)} ({tenant}) by {by}; repeat-call flags: "
@@ -394,7 +383,7 @@ def nps_cmd(
             rows = nps_rows(s, tenant=tenant, since=since, until=until)
         report = build_nps_report(rows, by, {"from": date_from, "to": date_to, "tenant": tenant})  # type: ignore[arg-type]
     except (CallQAError, ValueError) as e:
-        raise _fail(e)
+        raise _fail(e, 2)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -416,7 +405,7 @@ def scores_import(file: str = typer.Argument(..., metavar="FILE.csv")) -> None:
     try:
         rep = import_scores(_storage(), Path(file))
     except CallQAError as e:
-        raise _fail(e)
+        raise _fail(e, 2)
     for p in rep.problems:
         typer.echo(f"error: {p}", err=True)
     typer.echo(rep.summary(), err=True)

@@ -11,7 +11,6 @@ from callqa.audio import decode_audio
 from callqa.conversation import Conversation, Utterance, Word
 from callqa.pipeline import ProcessedRecording, StageResult
 from callqa.settings import load_settings
-from callqa.storage import Storage
 
 
 class FakePipeline:
@@ -63,13 +62,6 @@ def write_sidecar(audio: Path, **fields) -> None:
 def settings(tmp_path):
     return load_settings(database_url=f"sqlite:///{tmp_path / 'db' / 'callqa.db'}",
                          data_dir=tmp_path / "data", models_dir=tmp_path / "no-models")
-
-
-@pytest.fixture
-def storage(settings):
-    st = Storage.from_settings(settings)
-    yield st
-    st.close()
 
 
 @pytest.fixture

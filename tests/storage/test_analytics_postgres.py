@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import io
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("psycopg")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
 from sqlalchemy import select  # noqa: E402
 from svc_helpers import KeywordEngine, call, jsonl  # noqa: E402

@@ -1,13 +1,10 @@
 """Analytics tables on a real SQLite file: migration, replace-in-one-transaction, cascades."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, inspect, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 from svc_helpers import KeywordEngine  # noqa: E402
 
 from callqa.analytics.io import conversation_from_record  # noqa: E402

@@ -1,17 +1,17 @@
-"""Fixtures: a real SQLite file per test (through the storage API) and the fake engine."""
+"""Fixtures shared by every test package: a real SQLite file per test and a fake engine.
+
+``tests/`` is on ``sys.path`` (pytest ``pythonpath``), so test modules import the shared fakes
+as ``from svc_helpers import ...``.
+"""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from svc_helpers import KeywordEngine
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
-
-from svc_helpers import KeywordEngine  # noqa: E402
-
-from callqa.settings import load_settings  # noqa: E402
-from callqa.storage import Storage  # noqa: E402
+from callqa.settings import load_settings
+from callqa.storage import Storage
 
 
 @pytest.fixture
