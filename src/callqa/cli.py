@@ -417,7 +417,8 @@ def scores_import(file: str = typer.Argument(..., metavar="FILE.csv")) -> None:
 @app.command("train")
 def train_cmd(
     data: list[str] = typer.Option([], "--data", help="Labeled JSONL (repeatable); default: "
-                                   "../shared/corpus/train.jsonl. Extra files are added to it."),
+                                   "../shared/corpus/train.jsonl and models/training/*.jsonl. "
+                                   "Extra files are added to them."),
     output: str = typer.Option(None, "--output", "-o", help="Artifacts folder (default: "
                                "settings.artifacts_dir, the repository's models/)."),
     no_default: bool = typer.Option(False, "--no-default", help="Do not add the shared corpus."),
@@ -427,14 +428,15 @@ def train_cmd(
     """Train call type / sentiment / predicted-NPS models; write models/ and MODEL_CARD.md."""
     from pathlib import Path
 
-    from callqa.analytics.train import train
+    from callqa.analytics.train import default_training_files, train
     from callqa.errors import CallQAError
 
     settings = get_settings()
-    files = [Path(p) for p in data]
-    default = Path.cwd() / "../shared/corpus/train.jsonl"
-    if not no_default and default.is_file() and default.resolve() not in [f.resolve() for f in files]:
-        files.insert(0, default.resolve())
+    files = [Path(p).resolve() for p in data]
+    if not no_default:
+        defaults = default_training_files(Path(settings.artifacts_dir),
+                                          Path.cwd() / "../shared/corpus/train.jsonl")
+        files = [f for f in defaults if f not in files] + files
     missing = [str(f) for f in files if not f.is_file()]
     if not files or missing:
         typer.echo(f"error: training data not found: {', '.join(missing) or 'none given'}", err=True)

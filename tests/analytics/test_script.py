@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from callqa.analytics.base import AnalysisContext
-from callqa.analytics.script import ScriptAnalyzer, load_script, parse_script
+from callqa.analytics.script import ScriptAnalyzer, ScriptOptions, load_script, parse_script
 from callqa.conversation import CallMeta, Conversation, Utterance
 from callqa.errors import InputError
 from callqa.tenants import load_tenant
@@ -191,3 +191,83 @@ def test_step_probes(step: str, lower: bool) -> None:
         s = run([("operator", "Алло."), ("customer", "Да."), ("operator", text),
                  ("customer", "Да.")], lower=lower).labels["script"]
         assert s[step] is (text in pos), text
+
+
+def _step(text: str, step: str, lower: bool, **kw) -> bool:
+    s = run([("operator", "Алло."), ("customer", "Да."), ("operator", text),
+             ("customer", "Да.")], lower=lower, **kw).labels["script"]
+    return bool(s[step])
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("text,need", [
+    # a statement holding a question word is no question
+    ("Я вам уже объяснил всё, что мне известно.", False),
+    ("Это выходит дешевле, чем вы сейчас платите.", False),
+    ("Такой вариант мы не рекомендуем.", False),
+    ("Давайте я вам хотя бы на почту расчёт скину?", False),  # an offer
+    ("Вам передали, что срок примерный.", False),  # "передали": no request
+    # a request or a question about the customer's situation
+    ("Назовите, пожалуйста, номер договора.", True),
+    ("А вы при получении упаковку проверяли?", True),  # yes/no, no question word
+    ("Подскажите, какой у вас год выпуска?", True),
+])
+def test_need_questions_vs_statements(text: str, need: bool, lower: bool) -> None:
+    assert _step(text, "need_identified", lower) is need
+
+
+@pytest.mark.parametrize("text,need", [
+    ("Вы хотите за эти деньги машину без пробега, так не бывает.", False),
+    ("Ну чего вы кричите?", False),  # rhetorical
+    ("Термостат после замены ставили в сервисе?", True),
+    ("Кто-то будет дома в это время?", True),
+])
+def test_need_uses_question_marks_when_there_are_any(text: str, need: bool) -> None:
+    """Punctuated text (typed chats, Whisper output) tells questions from statements."""
+    s = run([("operator", "Алло."), ("customer", "Да? Слушаю."), ("operator", text),
+             ("customer", "Да.")]).labels["script"]
+    assert s["need_identified"] is need
+
+
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("text,summary", [
+    ("Записала: пятница, с десяти до двух, мастер позвонит за час.", True),
+    ("Записал, передам руководителю отдела.", True),
+    ("Хорошо, напишу вам.", True),
+    ("Тогда я вам через пару недель наберу, вдруг передумаете.", True),  # a date: concrete
+    ("Семь, записала.", False),  # a survey score noted
+    ("Понимаю, не буду настаивать. Хорошего дня!", False),
+    ("Тогда мы вам перезвоним, когда появится новая акция.", False),  # no date: vague
+    ("Может, хотя бы на почту условия скину?", False),  # an offer
+    ("Скидка только до пятницы, потом будет дороже.", False),  # the offer's deadline
+    ("Звоните в транспортную компанию, это их вопрос.", False),  # sent elsewhere
+    ("У нас таких заказов сто штук в день.", False),
+])
+def test_summary_next_step_phrasings(text: str, summary: bool, lower: bool) -> None:
+    assert _step(text, "summary_next_step", lower) is summary
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_summary_before_survey_question_and_farewell(lower: bool) -> None:
+    """The outcome often comes before the 0-10 question and the goodbye."""
+    turns = [("operator", "Добрый день, Винпартс, Ольга."), ("customer", "Где заказ?"),
+             ("operator", "Заказ приедет в пункт выдачи в четверг, придёт смс."),
+             ("customer", "Хорошо."),
+             ("operator", "И вопрос: по шкале от нуля до десяти, насколько порекомендуете нас?"),
+             ("customer", "Восемь."), ("operator", "Спасибо за оценку."),
+             ("customer", "Пока."), ("operator", "Всего доброго!")]
+    adh = run(turns, lower=lower).labels["script_adherence"]
+    assert adh["summary_next_step"]["done"] and adh["summary_next_step"]["utterance_index"] == 2
+    short = run(turns, lower=lower, analyzer=ScriptAnalyzer(
+        options=ScriptOptions(summary_utterances=3))).labels["script"]
+    assert short["summary_next_step"] is False  # the zone is an option
+
+
+def test_need_without_any_question_mark_in_the_call_uses_the_lexical_rules() -> None:
+    """A transcript with periods but no "?" at all: its periods don't make statements."""
+    turns = [("operator", "Добрый день, Винпартс."), ("customer", "Здравствуйте."),
+             ("operator", "Скажите, какой у вас двигатель."), ("customer", "Бензин.")]
+    assert run(turns).labels["script"]["need_identified"] is True
+    turns[0] = ("operator", "Добрый день, Винпартс. Слышно меня?")
+    turns[2] = ("operator", "Я вам уже объяснил всё, что мне известно.")
+    assert run(turns).labels["script"]["need_identified"] is False

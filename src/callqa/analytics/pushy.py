@@ -10,6 +10,7 @@ says which produced it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,23 @@ REFUSAL = Patterns([
     "хватит",
     "не ~2 оценивать|оценить|отвечать|ответить|ставить|участвовать ~2 оценка|опрос|вопрос",
     "не ~1 ставить|ставлю|оценивать|участвовать",
+    "неинтересно|неинтересный|неактуально|неактуальный|ненужный",
+    "не ~2 рассматривать|рассмотреть|планировать|собираться|соглашаться|согласиться",
+    "обойтись|обойдусь",
+    "не ~1 сейчас ~1 нет",
+    "нет ~1 не ~1 хотеть|надо|нужно|интересно|буду",
+    "не ~1 предлагать|предложить|уговаривать|уговорить",
 ])
+# a refusal-looking hit that is not one: "не будет так, что потом..." (a question about the
+# offer), "десять не ставлю из принципа" (a survey answer that gives the score)
+NOT_REFUSAL_TOKENS = frozenset({"будет", "будут", "было", "была", "были", "будь"})
+SCORE_GIVEN = Patterns([
+    "ноль|один|два|три|четыре|пять|шесть|семь|восемь|девять|десять|единица|двойка|тройка|"
+    "четверка|пятерка|шестерка|семерка|восьмерка|девятка|десятка|0|1|2|3|4|5|6|7|8|9|10",
+])
+# a bare "нет" answering a pitch question is a refusal too ("А новую не рассматриваете?" "Нет.")
+BARE_NO = frozenset({"нет", "не", "неа", "спасибо", "ну", "я", "нам", "мне", "пока", "наверное",
+                     "уж", "вот", "так"})
 # an offer being made or defended
 PITCH = Patterns([
     "предложение|акция|скидка|выгодный|выгода|выгодно|тариф|подключить|пакет|бесплатно|"
@@ -68,6 +85,21 @@ PITCH = Patterns([
     "пожалеть|пожалеете",
     "потом ~2 не ~1 жаловаться",
     "такой ~1 условие",
+    # presenting an alternative or asking to reconsider ("А новую не рассматриваете?",
+    # "Тогда, может, онлайн-кинотеатр?", "мы подберём", "я вам выгоду предлагаю")
+    "рассматривать|пересмотреть|передумать|попробовать",
+    "а ~2 не ~1 интересовать|интересно|нужно|надо|нужный|хотеть|хотеться|актуально|"
+    "рассматривать|думать|задумываться",
+    "тогда ~1 может|мочь",
+    "может ~1 тогда",
+    "мы ~2 подобрать|подберем|предложить|сделать ~2 скидка|дешевле|бесплатно",
+    "мочь|могу ~2 предложить|подобрать",
+    "предлагать|предложить",
+    "другой|еще ~1 вариант",
+    "первый ~1 месяц|неделя|год",
+    "просто ~1 попробовать|посмотреть|послушать",
+    "это ~1 же ~2 бесплатно|выгодно|недорого|копейка",
+    "недорого|копейка",
 ])
 OFFER_WORDS = Patterns([PITCH.patterns[0], "всего ~1 за", "записать|записывать|оформить|"
                         "оформлять|подключать|подключить|подобрать|купить|взять"])
@@ -135,16 +167,38 @@ class PushyAnalyzer:
                  call_type: str | None) -> int | None:
         """Index of the first customer refusal of an offer (or DNC request)."""
         offered = call_type in self.options.offer_call_types
+        pitched_last = False
         for i, (u, ut) in enumerate(zip(conv.utterances, texts)):
             if u.role == "operator":
-                if PITCH.search(ut) is not None:
-                    offered = True
+                pitched_last = PITCH.search(ut) is not None
+                offered = offered or pitched_last
                 continue
-            if u.role != "customer" or not offered:
+            if u.role != "customer":
                 continue
-            if dnc_match(ut) is not None or REFUSAL.search(ut) is not None:
+            if dnc_match(ut) is not None:
+                return i  # refusing the conversation itself, offer or not
+            if offered and (_is_refusal(ut) or pitched_last and _bare_no(ut)):
                 return i
         return None
+
+
+def _is_refusal(ut: UttText) -> bool:
+    """A refusal phrase that is not a question about the offer nor a survey answer."""
+    scored = SCORE_GIVEN.search(ut) is not None
+    for a, b in REFUSAL.finditer(ut):
+        toks = set(ut.tokens[a:b])
+        if toks & NOT_REFUSAL_TOKENS:
+            continue
+        if scored and set(ut.lemmas[a:b]) & {"ставить", "оценивать", "оценить"}:
+            continue
+        return True
+    return False
+
+
+def _bare_no(ut: UttText) -> bool:
+    """A short "нет" / "нет, спасибо" and nothing else."""
+    toks = [t for t in ut.tokens if re.search(r"\w", t)]
+    return 0 < len(toks) <= 4 and "нет" in toks[:2] and all(t in BARE_NO for t in toks)
 
 
 SCORE = Patterns([

@@ -416,3 +416,15 @@ def train(data_files: Sequence[Path], output: Path, augment: bool = True,
                                                  encoding="utf-8")
     return {"artifact": str(path), "size_bytes": path.stat().st_size, "n_calls": len(calls),
             "cv": cv}
+
+
+def default_training_files(artifacts_dir: Path, corpus: Path | None = None) -> list[Path]:
+    """The shared labeled corpus plus every ``*.jsonl`` we added under ``<artifacts>/training/``.
+
+    Our own labeled calls (another writer's phrasings) live beside the artifacts they train, so
+    ``callqa train`` with no options rebuilds exactly what is committed.
+    """
+    files = [corpus] if corpus is not None and corpus.is_file() else []
+    files += sorted((artifacts_dir / "training").glob("*.jsonl"))
+    return [f.resolve() for f in files]
+

@@ -33,6 +33,8 @@ class DiarizerOptions:
     clustering_threshold: float = 0.35
     min_cluster_size: int = 12
     min_duration_off: float = 0.0
+    embedding_exclude_overlap: bool = True
+    segmentation_step: float = 0.1  # fraction of the 10 s window between chunks
     torch_threads: int = 1
 
 
@@ -121,7 +123,8 @@ class Diarizer:
             embedding=embedding,
             plda=PLDA.__new__(PLDA),  # only VBx clustering uses PLDA; a placeholder avoids the hub
             clustering="AgglomerativeClustering",
-            embedding_exclude_overlap=True,
+            embedding_exclude_overlap=self.options.embedding_exclude_overlap,
+            segmentation_step=self.options.segmentation_step,
         )
         pipeline.instantiate({
             "segmentation": {"min_duration_off": self.options.min_duration_off},
