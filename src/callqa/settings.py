@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     embedding_model: str = "resemblyzer-ge2e"
     num_speakers: int = 2
     torch_threads: int = 1
+    # Two-speaker re-clustering after pyannote (diarization/refine.py); see bench/diarization.py
+    diarization_refine: bool = True
 
     # Storage of the original audio: "copy" keeps a copy under data_dir, "reference" keeps the path.
     audio_storage: Literal["copy", "reference"] = "copy"

@@ -211,6 +211,9 @@ def _step(text: str, step: str, lower: bool, **kw) -> bool:
     ("Назовите, пожалуйста, номер договора.", True),
     ("А вы при получении упаковку проверяли?", True),  # yes/no, no question word
     ("Подскажите, какой у вас год выпуска?", True),
+    ("Доброе утро. Чем помочь?", True),  # no "могу"
+    ("А устанавливали где, в сервисе?", True),
+    ("Вам под дизель или под бензин?", True),  # a choice question
 ])
 def test_need_questions_vs_statements(text: str, need: bool, lower: bool) -> None:
     assert _step(text, "need_identified", lower) is need

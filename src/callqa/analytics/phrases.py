@@ -276,3 +276,19 @@ def find_brand(tokens: Sequence[str], brands: Sequence[str]) -> tuple[int, int] 
                 if _brand_like(s, b):
                     return i, i + n
     return None
+
+
+def echo_span(ut: UttText, links: frozenset[str] = frozenset({"значит"}),
+              min_len: int = 3) -> tuple[int, int] | None:
+    """Span of "X, значит X" — the same word on both sides of a link word.
+
+    A tautology brushes the customer off ("собирается, значит собирается", "сказали — значит
+    сказали") without a backreference in the lemma patterns; surface tokens are compared, so
+    lowercase ASR text behaves the same.
+    """
+    toks = [t.lower().replace("ё", "е") for t in ut.tokens]
+    for i in range(len(toks) - 2):
+        if toks[i + 1] in links and toks[i] == toks[i + 2] and len(toks[i]) >= min_len \
+                and re.search("[а-я]", toks[i]):
+            return i, i + 3
+    return None

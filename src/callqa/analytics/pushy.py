@@ -16,7 +16,7 @@ from typing import Any
 
 from callqa.analytics.base import AnalysisContext, AnalyzerOutput
 from callqa.analytics.dnc import DncAnalyzer, _acknowledges, dnc_match
-from callqa.analytics.phrases import Patterns, UttText, evidence, prepare
+from callqa.analytics.phrases import Patterns, UttText, evidence, prepare, tags
 from callqa.conversation import Conversation, Finding
 
 REFUSAL = Patterns([
@@ -39,7 +39,7 @@ REFUSAL = Patterns([
     "не ~2 оценивать|оценить|отвечать|ответить|ставить|участвовать ~2 оценка|опрос|вопрос",
     "не ~1 ставить|ставлю|оценивать|участвовать",
     "неинтересно|неинтересный|неактуально|неактуальный|ненужный",
-    "не ~2 рассматривать|рассмотреть|планировать|собираться|соглашаться|согласиться",
+    "не ~2 рассматривать|рассмотреть|планировать|собираться|согласный",
     "обойтись|обойдусь",
     "не ~1 сейчас ~1 нет",
     "нет ~1 не ~1 хотеть|надо|нужно|интересно|буду",
@@ -87,7 +87,7 @@ PITCH = Patterns([
     "такой ~1 условие",
     # presenting an alternative or asking to reconsider ("А новую не рассматриваете?",
     # "Тогда, может, онлайн-кинотеатр?", "мы подберём", "я вам выгоду предлагаю")
-    "рассматривать|пересмотреть|передумать|попробовать",
+    "рассматривать|пересмотреть|попробовать",
     "а ~2 не ~1 интересовать|интересно|нужно|надо|нужный|хотеть|хотеться|актуально|"
     "рассматривать|думать|задумываться",
     "тогда ~1 может|мочь",
@@ -111,6 +111,10 @@ CLOSE = Patterns([
     "не ~1 настаивать",
 ])
 PERSUADE = Patterns(PITCH.patterns[1:])
+# an offer was made, so a following "нет, спасибо" refuses it ("Дополнительная гарантия на три
+# года — четыре девятьсот. Оформить?"); weaker than PITCH, used only to open the offer
+OFFERED = Patterns(PITCH.patterns + (
+    "оформить|оформлять|подключить|подключать|записаться|дополнительный|расширенный",))
 
 
 @dataclass
@@ -118,6 +122,9 @@ class PushyOptions:
     """Which call types have an offer to refuse even if no pitch was seen before the refusal."""
 
     offer_call_types: tuple[str, ...] = ("nps_survey",)
+    # "ладно, через месяц наберём" after a DNC request ignores the request (``dnc_ignored``) but
+    # offers nothing: the guide's pushy needs an offer pushed again, so off by default
+    call_back_is_push: bool = False
 
 
 @dataclass
@@ -150,7 +157,8 @@ class PushyAnalyzer:
                 if _acknowledges(ut):
                     break  # accepted the refusal/DNC: what follows is a goodbye
                 span = _push_span(ut, after_dnc)
-                if span is None and after_dnc and DncAnalyzer._promises_call(ut):
+                if span is None and after_dnc and self.options.call_back_is_push and \
+                        DncAnalyzer._promises_call(ut):
                     span = (0, len(ut.tokens))  # "мы тогда через месяц ещё наберём"
                 if span is not None:
                     pushed_at = j
@@ -170,7 +178,7 @@ class PushyAnalyzer:
         pitched_last = False
         for i, (u, ut) in enumerate(zip(conv.utterances, texts)):
             if u.role == "operator":
-                pitched_last = PITCH.search(ut) is not None
+                pitched_last = OFFERED.search(ut) is not None
                 offered = offered or pitched_last
                 continue
             if u.role != "customer":
@@ -208,6 +216,8 @@ SCORE = Patterns([
 
 def _push_span(ut: UttText, after_dnc: bool = False) -> tuple[int, int] | None:
     hit = PITCH.search(ut)
+    if hit is None and after_dnc:
+        return _score_reask(ut)  # asked not to be called, yet asked again for the score
     if hit is None:
         return None
     if OFFER_WORDS.search(ut) is None and SCORE.search(ut) is not None and not after_dnc:
@@ -218,3 +228,15 @@ def _push_span(ut: UttText, after_dnc: bool = False) -> tuple[int, int] | None:
     if CLOSE.search(ut) is not None and PERSUADE.search(ut) is None:
         return None
     return hit
+
+SCORE_ASK = Patterns(["оценить|оценка|оценивать|цифра|балл|порекомендовать|рекомендовать|опрос"])
+
+
+def _score_reask(ut: UttText) -> tuple[int, int] | None:
+    """"Ну оценку-то поставьте хоть", "Одна цифра": a request for the score, not a goodbye."""
+    hit = SCORE_ASK.search(ut)
+    if hit is None:
+        return None
+    asks = any("impr" in tags(t) for t in ut.tokens) or \
+        bool(set(ut.lemmas) & {"хоть", "хотя", "один", "просто", "секунда", "минута"})
+    return hit if asks else None

@@ -4,7 +4,9 @@ Scripts are data (``data/scripts/<tenant>.yaml``, falling back to ``default.yaml
 steps with id, title, description, zone, the call types that require them and example
 phrases. A step is detected by the example phrases (lemma match) OR by the general patterns
 written here for the standard step ids, always on the OPERATOR's utterances in the step's zone
-(opening, anywhere, closing). No rule relies on punctuation, so raw ASR text works too.
+(opening, anywhere, closing). No rule needs punctuation, so raw ASR text works too; where a
+transcript does write "?" (typed text, Whisper output), need_identified and summary_next_step
+use it to tell questions and offers from statements.
 """
 from __future__ import annotations
 
@@ -147,7 +149,8 @@ INTRO = Patterns([
 # A request for information that needs no "?" ("Назовите номер заказа.", "Оцените от нуля до
 # десяти.", "Расскажите, что случилось.")
 NEED_ASK = Patterns([
-    "чем|что ~2 помочь|подсказать|быть ~1 полезный",
+    "чем|что ~2 помочь|подсказать",
+    "чем ~2 быть ~1 полезный",
     "в ~1 чем ~1 проблема|вопрос|дело|причина|сложность",
     "по ~1 какой ~1 вопрос|поводу",
     "вин|vin|вин-код|винкод|виин",
@@ -164,7 +167,8 @@ NEED_ASK = Patterns([
 # Question words and phrasings: a question only when the sentence is one (ends with "?" in
 # punctuated text; in unpunctuated ASR text only the lexical filters below can tell)
 NEED = Patterns([
-    "чем|что ~2 помочь|подсказать|быть ~1 полезный",
+    "чем|что ~2 помочь|подсказать",
+    "чем ~2 быть ~1 полезный",
     "какой|каков|чей|сколько|откуда|почему|зачем",
     "а ~1 что ~1 с",
     "а ~1 вы ~4 *ли",
@@ -194,6 +198,9 @@ NEED = Patterns([
     "когда ~3 заказывать|заказать|купить|покупать|оформлять|оформить|ставить|поставить|"
     "установить|получить|получать|обнаружить|заметить|начаться|появиться|произойти|случиться",
     "где ~3 покупать|купить|заказывать|заказать|ставить|поставить|установить|брать",
+    ("покупать|купить|заказывать|заказать|ставить|поставить|установить|устанавливать|брать|"
+     "менять|поменять ~1 где|когда|сами"),
+    "вам|вы|вас|ваш ~4 или",
     "что ~1 именно",
     "что ~2 с ~2 машина|автомобиль|заказ|товар|деталь|интернет|телевидение|связь",
     "ищете|ищите|искать ~2 что",

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from callqa.diarization.refine import RefineOptions, TwoSpeakerRefiner
 from callqa.diarization.types import Diarization, SpeakerTurn
 from callqa.errors import ModelNotFoundError
 
@@ -61,17 +62,22 @@ class Diarizer:
         *,
         models_dir: str | Path | None = None,
         options: DiarizerOptions | None = None,
+        refiner: TwoSpeakerRefiner | None = None,
     ) -> None:
         self.segmentation = str(segmentation)
         self.embedding = str(embedding)
         self.models_dir = Path(models_dir) if models_dir else None
         self.options = options or DiarizerOptions()
+        self.refiner = refiner  # optional stage after pyannote (two-speaker re-clustering)
         self._pipeline: Any = None
+        self._embedding_model: Any = None
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> "Diarizer":
+        refine = getattr(settings, "diarization_refine", False)
         kw: dict[str, Any] = dict(
+            refiner=TwoSpeakerRefiner(RefineOptions()) if refine else None,
             models_dir=settings.models_dir,
             options=DiarizerOptions(num_speakers=settings.num_speakers,
                                     torch_threads=settings.torch_threads),
@@ -126,6 +132,7 @@ class Diarizer:
             embedding_exclude_overlap=self.options.embedding_exclude_overlap,
             segmentation_step=self.options.segmentation_step,
         )
+        self._embedding_model = embedding
         pipeline.instantiate({
             "segmentation": {"min_duration_off": self.options.min_duration_off},
             "clustering": {"method": self.options.clustering_method, "min_cluster_size": self.options.min_cluster_size,
@@ -133,11 +140,24 @@ class Diarizer:
         })
         return pipeline
 
+    def embed(self, waveforms: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Speaker embeddings of 16 kHz chunks ``(batch, samples)``; ``weights`` ``(batch, frames)``
+        marks the frames to use (NaN rows when too little is left). Used by the refiner."""
+        import torch
+
+        _ = self.pipeline
+        torch.set_num_threads(self.options.torch_threads)
+        x = torch.from_numpy(np.ascontiguousarray(waveforms, dtype=np.float32))[:, None]
+        w = None if weights is None else torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32))
+        with torch.inference_mode():
+            return self._embedding_model(x, w).numpy()
+
     def provenance(self) -> dict[str, Any]:
         import pyannote.audio
 
         return {"segmentation_model": self.segmentation, "embedding_model": self.embedding,
-                "options": asdict(self.options), "pyannote_audio": pyannote.audio.__version__}
+                "options": asdict(self.options), "pyannote_audio": pyannote.audio.__version__,
+                "refiner": asdict(self.refiner.options) if self.refiner else None}
 
     def __call__(self, samples: np.ndarray, sample_rate: int = 16000,
                  num_speakers: int | None = None) -> Diarization:
@@ -170,7 +190,10 @@ class Diarizer:
             order.setdefault(s, f"S{len(order)}")
         for _, _, s in sorted(raw_excl):
             order.setdefault(s, f"S{len(order)}")
-        return Diarization(
+        result = Diarization(
             turns=[SpeakerTurn(round(a, 3), round(b, 3), order[s]) for a, b, s in sorted(raw_turns)],
             exclusive=[SpeakerTurn(round(a, 3), round(b, 3), order[s]) for a, b, s in sorted(raw_excl)],
         )
+        if self.refiner is not None:
+            result = self.refiner(samples, sample_rate, result, self.embed)
+        return result
