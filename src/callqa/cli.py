@@ -107,15 +107,20 @@ def show(
     call_id: str = typer.Argument(..., help="Call id (the PBX's id or file stem)."),
     tenant: str = typer.Option(None, "--tenant", help="Tenant, when the id is not unique."),
 ) -> None:
-    """Show a call's transcript with roles and times."""
+    """Show a call's transcript with roles and times, and its analysis with evidence."""
     from callqa.errors import CallQAError
-    from callqa.export.console import print_call
+    from callqa.export.console import print_analysis, print_call
+    from callqa.storage.analytics_repo import get_result
 
+    storage = _storage()
     try:
-        record = _storage().get_call(call_id, tenant)
+        record = storage.get_call(call_id, tenant)
+        with storage.session() as s:
+            result = get_result(s, record.summary.call_id, record.summary.tenant)
     except CallQAError as e:
         raise _fail(e) from None
     print_call(record)
+    print_analysis(result)
 
 
 @app.command()

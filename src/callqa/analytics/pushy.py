@@ -45,6 +45,16 @@ REFUSAL = Patterns([
     "нет ~1 не ~1 хотеть|надо|нужно|интересно|буду",
     "не ~1 предлагать|предложить|уговаривать|уговорить",
 ])
+# the customer asks about an offer (then the operator's answer is not pushing)
+ASK = Patterns([
+    "а ~3 есть",
+    "сколько ~2 стоить|выйти|быть",
+    "а ~1 что|какой ~2 у ~1 вас",
+    "расскажите|поподробнее|подробнее",
+    "а ~1 можно",
+    "а ~2 по ~1 деньги|цена|стоимость",
+    "что ~1 за ~1 тариф|предложение|условие|акция|пакет|программа",
+])
 # a refusal-looking hit that is not one: "не будет так, что потом..." (a question about the
 # offer), "десять не ставлю из принципа" (a survey answer that gives the score)
 NOT_REFUSAL_TOKENS = frozenset({"будет", "будут", "было", "была", "были", "будь"})
@@ -144,16 +154,26 @@ class PushyAnalyzer:
         texts = prepare(conversation, context.cache)
         utts = conversation.utterances
         call_type = context.labels.get("call_type")
-        refusal = self._refusal(conversation, texts, call_type)
         dnc_at = context.labels.get("dnc_request_utterance")
-        after_dnc = isinstance(dnc_at, int) and refusal is not None and dnc_at <= refusal
         pushed_at: int | None = None
         span = None
-        if refusal is not None:
+        start = 0
+        while pushed_at is None:
+            refusal = self._refusal(conversation, texts, call_type, start)
+            if refusal is None:
+                break
+            after_dnc = isinstance(dnc_at, int) and dnc_at <= refusal or \
+                dnc_match(texts[refusal]) is not None
+            reopened: int | None = None
             for j in range(refusal + 1, len(utts)):
+                ut = texts[j]
+                if utts[j].role == "customer":
+                    if not after_dnc and ASK.search(ut) is not None and not _is_refusal(ut):
+                        reopened = j  # the customer asked about an offer: answering is no push
+                        break
+                    continue
                 if utts[j].role != "operator":
                     continue
-                ut = texts[j]
                 if _acknowledges(ut):
                     break  # accepted the refusal/DNC: what follows is a goodbye
                 span = _push_span(ut, after_dnc)
@@ -163,6 +183,9 @@ class PushyAnalyzer:
                 if span is not None:
                     pushed_at = j
                     break
+            if reopened is None:
+                break
+            start = reopened + 1
         findings: list[Finding] = []
         if pushed_at is not None:
             findings.append(Finding(
@@ -172,8 +195,8 @@ class PushyAnalyzer:
         return AnalyzerOutput({"pushy_after_refusal": pushed_at is not None}, findings)
 
     def _refusal(self, conv: Conversation, texts: list[UttText],
-                 call_type: str | None) -> int | None:
-        """Index of the first customer refusal of an offer (or DNC request)."""
+                 call_type: str | None, start: int = 0) -> int | None:
+        """Index of the first customer refusal of an offer (or DNC request) from ``start``."""
         offered = call_type in self.options.offer_call_types
         pitched_last = False
         for i, (u, ut) in enumerate(zip(conv.utterances, texts)):
@@ -181,7 +204,7 @@ class PushyAnalyzer:
                 pitched_last = OFFERED.search(ut) is not None
                 offered = offered or pitched_last
                 continue
-            if u.role != "customer":
+            if u.role != "customer" or i < start:
                 continue
             if dnc_match(ut) is not None:
                 return i  # refusing the conversation itself, offer or not
@@ -191,7 +214,11 @@ class PushyAnalyzer:
 
 
 def _is_refusal(ut: UttText) -> bool:
-    """A refusal phrase that is not a question about the offer nor a survey answer."""
+    """A refusal phrase that is not a question about the offer nor a survey answer.
+
+    "Нет, КАСКО не надо. А ОСАГО у вас есть?" refuses one offer but asks for another, so
+    the operator's answer is not a push: a question after the refusal cancels it.
+    """
     scored = SCORE_GIVEN.search(ut) is not None
     for a, b in REFUSAL.finditer(ut):
         toks = set(ut.tokens[a:b])
@@ -199,7 +226,7 @@ def _is_refusal(ut: UttText) -> bool:
             continue
         if scored and set(ut.lemmas[a:b]) & {"ставить", "оценивать", "оценить"}:
             continue
-        return True
+        return ASK.search(ut, b) is None
     return False
 
 

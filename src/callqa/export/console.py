@@ -55,6 +55,35 @@ def print_call(record: CallRecord, console: Console | None = None) -> None:
         console.print(f"[dim]{span}[/] [{style}]{role_label(u.role)}:[/] {escape(u.text)}")
 
 
+def print_analysis(result: dict | None, console: Console | None = None) -> None:
+    """The stored analysis under a transcript: labels, script steps, findings with evidence."""
+    console = console or _console()
+    console.print()
+    if not result:
+        console.print("[dim]not analysed yet[/]")
+        return
+    nps = result.get("nps_score")
+    console.print(
+        f"[bold]analysis[/]  type {result.get('call_type')} "
+        f"({result.get('call_type_confidence', 0):.2f})  sentiment {result.get('customer_sentiment')}"
+        f"  NPS stated {nps if nps is not None else '—'} / predicted {result.get('predicted_nps')}"
+        f"  QA {result.get('qa_score')}")
+    flags = [k for k in ("dnc_request", "dnc_ignored_in_call", "pushy_after_refusal",
+                         "rude_operator", "dnc_violation_repeat_call") if result.get(k)]
+    if flags:
+        console.print("[red]" + ", ".join(flags) + "[/]")
+    script = result.get("script") or {}
+    if script:
+        console.print("script: " + "  ".join(
+            f"{'[green]✓[/]' if done else '[red]✗[/]'} {step}" for step, done in script.items()))
+    for f in result.get("flags") or []:
+        at = f"{clock(f['start_s'])} " if f.get("start_s") is not None else ""
+        idx = f"#{f['utterance_index']} " if f.get("utterance_index") is not None else ""
+        console.print(f"  [{'red' if f.get('severity') in ('critical', 'major') else 'yellow'}]"
+                      f"{escape(f.get('severity', ''))}[/] {escape(f.get('code', ''))} {at}{idx}"
+                      f"[dim]{escape(str(f.get('evidence', ''))[:160])}[/]")
+
+
 def hits_table(hits: Sequence[SearchHit], query: str, console: Console | None = None) -> None:
     console = console or _console()
     if not hits:
