@@ -84,3 +84,20 @@ def test_analyze_command_end_to_end(settings, monkeypatch, tmp_path):
 
     r = runner.invoke(app, ["dnc", "export", "--tenant", "telecom-tv", "--format", "json"])
     assert [x["customer_number"] for x in json.loads(r.stdout)] == [NUMBER]
+
+
+def test_show_prints_the_stored_analysis_with_evidence(settings, monkeypatch, tmp_path):
+    cli_env(monkeypatch, settings)
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in (EARLIER, LATER)) + "\n",
+                   encoding="utf-8")
+    assert runner.invoke(app, ["analyze", str(inp), "--output", str(tmp_path / "o.jsonl")]
+                         ).exit_code == 0
+    r = runner.invoke(app, ["show", "t-later"])
+    assert r.exit_code == 0, r.output
+    assert "Я же просил мне не звонить!" in r.output  # the transcript
+    assert "analysis" in r.output and "sales_offer" in r.output
+    # the critical repeat-call finding names the earlier call as its evidence
+    line = next(x for x in r.output.splitlines() if "dnc_violation_repeat_call" in x
+                and "critical" in x)
+    assert "t-earlier" in line
