@@ -23,8 +23,8 @@ def run(turns: list[tuple[str, str]], call_type: str = "sales_offer", lower: boo
     return PushyAnalyzer().analyze(c, ctx)
 
 
-OFFER = ("operator", "Добрый день, Автоград Казань. У вас заканчивается КАСКО, можем продлить "
-                     "со скидкой пятнадцать процентов.")
+OFFER = ("operator", ("Добрый день, Автоград Казань. У вас заканчивается КАСКО, можем продлить "
+                     "со скидкой пятнадцать процентов."))
 
 
 @pytest.mark.parametrize("lower", [False, True])
@@ -99,8 +99,8 @@ def test_questions_and_answers_that_look_like_refusals_are_not(lower: bool) -> N
 
 
 def test_reasking_the_score_in_a_survey_is_not_pushy() -> None:
-    out = run([("operator", "Оцените, пожалуйста, от нуля до десяти, насколько вы готовы "
-                            "рекомендовать нас?"),
+    out = run([("operator", ("Оцените, пожалуйста, от нуля до десяти, насколько вы готовы "
+                            "рекомендовать нас?")),
                ("customer", "Не буду я ничего оценивать."),
                ("operator", "Ну хоть примерно? Одну цифру."),
                ("customer", "Ладно, восемь.")], call_type="nps_survey")
@@ -110,8 +110,8 @@ def test_reasking_the_score_in_a_survey_is_not_pushy() -> None:
 def test_pitching_after_survey_refusal_is_pushy() -> None:
     out = run([("operator", "Оцените нас от нуля до десяти?"),
                ("customer", "Нет, не буду оценивать."),
-               ("operator", "Понял. А вы знаете, что можно добавить телевидение всего за "
-                            "двести рублей? Приставка бесплатно.")], call_type="nps_survey")
+               ("operator", ("Понял. А вы знаете, что можно добавить телевидение всего за "
+                            "двести рублей? Приставка бесплатно."))], call_type="nps_survey")
     assert out.labels["pushy_after_refusal"] is True
 
 
@@ -152,6 +152,6 @@ def test_after_a_dnc_request_even_reasking_the_score_is_pushy() -> None:
 
 def test_polite_close_naming_the_offer_is_not_pushy() -> None:
     out = run([OFFER, ("customer", "Мне это не интересно, спасибо."),
-               ("operator", "Понимаю, не буду отнимать время, отмечу, что пакет вам сейчас не "
-                            "актуален. Спасибо, хорошего дня!")])
+               ("operator", ("Понимаю, не буду отнимать время, отмечу, что пакет вам сейчас не "
+                            "актуален. Спасибо, хорошего дня!"))])
     assert out.labels["pushy_after_refusal"] is False
