@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     # Analytics thresholds
     long_silence_s: float = 10.0
     overtalk_s: float = 3.0
+    qa_checklist: Path | None = None  # YAML weights for qa_score; default: the bundled checklist
 
     def model_path(self, name_or_path: str) -> Path:
         """Resolve a model given by folder name (under ``models_dir``) or by path."""

@@ -46,6 +46,7 @@ class EngineOptions:
     def from_settings(cls, settings: Any) -> "EngineOptions":
         return cls(long_silence_s=float(getattr(settings, "long_silence_s", 10.0)),
                    overtalk_s=float(getattr(settings, "overtalk_s", 3.0)),
+                   checklist_path=getattr(settings, "qa_checklist", None),
                    tenants_dir=getattr(settings, "tenants_dir", None))
 
 

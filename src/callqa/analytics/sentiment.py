@@ -53,6 +53,11 @@ def utterance_training_pairs(ct: CallText, label: str) -> list[tuple[str, str]]:
     return [(utterance_view(ct, i), label) for i in cust[-2:]]
 
 
+def decide_sentiment(scores: dict[str, float], ct: CallText, use_rules: bool = True) -> str:
+    """The call's label from the model's class scores (and the end-of-call rules)."""
+    return max(scores, key=scores.__getitem__)
+
+
 class SentimentAnalyzer:
     """Decides ``customer_sentiment`` (+ ``customer_sentiment_trajectory``, class scores)."""
 
