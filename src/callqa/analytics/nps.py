@@ -17,6 +17,7 @@ model's probabilities.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,6 +146,66 @@ def _is_adjective(word: str) -> bool:
     return bool(p) and ("ADJF" in p[0].tag or "PRTF" in p[0].tag)
 
 
+_COLLECTIVE_OF = {0: "ноль", 1: "единицу", 2: "двойку", 3: "тройку", 4: "четверку",
+                  5: "пятерку", 6: "шестерку", 7: "семерку", 8: "восьмерку", 9: "девятку",
+                  10: "десятку"}
+# "8-ку", "на 9-ку", "10-ка", "8ку" — ASR writes collective number words with digits
+_DIGIT_COLLECTIVE_RE = re.compile(
+    r"(?<![\w.,/:-])(\d{1,2})-?(ку|ка|ки|ке|кой|очку|очка|очкой|ечку|ечка|ечкой)(?!\w)",
+    re.IGNORECASE)
+# "0/10", "5-5", "0,10", "8 / 10" — ASR writes "X из Y" as two digit groups
+_DIGIT_PAIR_RE = re.compile(r"(?<![\w.,/:-])(\d{1,2})\s?([/,\-–])\s?(10|5)(?![\w]|[.,/:\-–]\d)")
+_NEXT_WORD_RE = re.compile(r"\s*[^\w\s]*\s*([^\W\d_]+)")
+
+
+def _digit_pair(m: re.Match[str]) -> str:
+    a, sep, b = int(m.group(1)), m.group(2), int(m.group(3))
+    # a comma between digits is a decimal unless the second group is the 10-point scale; a
+    # dash is a range ("4-5", "9-10") unless both ends are equal ("5-5") or it starts at 0
+    if a > b or (sep == "," and b != 10) or (sep in "-–" and a not in (0, b)):
+        return m.group(0)
+    nxt = _NEXT_WORD_RE.match(m.string, m.end())
+    if nxt is not None:
+        w = nxt.group(1).lower()
+        if lemma(w) in _UNIT_LEMMAS or _counted_noun(w, 5):
+            return m.group(0)  # "9-10 дней", "2/5 тысячи": a range or quantity, not a score
+    return f"{a} из {b}"
+
+
+def normalize_score_forms(text: str) -> str:
+    """Rewrite the digit spellings ASR produces for spoken scores into the forms the rules read:
+    "0,10" / "10/10" / "5-5" → "0 из 10" / "10 из 10" / "5 из 5", "на 8-ку" → "на восьмерку"."""
+    text = _DIGIT_COLLECTIVE_RE.sub(
+        lambda m: _COLLECTIVE_OF[int(m.group(1))] if int(m.group(1)) <= 10 else m.group(0), text)
+    return _DIGIT_PAIR_RE.sub(_digit_pair, text)
+
+
+def _similar(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
+
+
+@lru_cache(maxsize=20_000)
+def _point_scale_cue(tok: str, prev: str = "") -> int | None:
+    """5 or 10 if the token names a point scale ("пятибалльной", or misheard forms such as
+    "потятибалленной", "пятибальной", "пяти бальной"); None otherwise. The part before "бал"
+    is matched by character similarity to "пяти" / "десяти", so ASR spelling slips still count."""
+    tok = tok.lower().replace("ё", "е")
+    k = tok.find("бал")
+    if k < 0 or not re.match(r"бал+[ьъеиы]?н", tok[k:]):  # not "баланс", "балкон"
+        return None
+    head = tok[:k] or prev.lower().replace("ё", "е")
+    if not head:
+        return None
+    s5, s10 = _similar(head, "пяти"), _similar(head, "десяти")
+    if max(s5, s10) < 0.6:
+        return None
+    return 5 if s5 > s10 else 10
+
+
+def _scale_cues(toks: list[str]) -> list[int | None]:
+    return [_point_scale_cue(t, toks[i - 1] if i else "") for i, t in enumerate(toks)]
+
+
 _ASK_PREFIXES = ("порекоменд", "рекоменд", "посовет", "совет", "оцени", "оценит")
 _ASK_ENDINGS = ("ете", "ите", "ть", "ли", "ете-ка")
 
@@ -167,10 +228,25 @@ def is_rating_question(text: str) -> tuple[bool, int]:
     """Does this turn ask for (or clarify the scale of) a rating? Returns (yes, scale)."""
     toks = _tokenize(text)
     joined = " ".join(toks)
-    scale10 = bool(re.search(r"\b(до|из) (десяти|10)\b|десятибалльн", joined))
-    scale5 = bool(re.search(r"\b(до|из) (пяти|5)\b|пятибалльн", joined)) and not scale10
-    yes = scale10 or scale5 or _asks_for_rating(toks)
+    cues = _scale_cues(list(toks))
+    scale10 = bool(re.search(r"\b(до|из) (десяти|10)\b", joined)) or 10 in cues
+    scale5 = (bool(re.search(r"\b(до|из) (пяти|5)\b", joined)) or 5 in cues) and not scale10
+    # the operator restating the scale: "шкала от нуля до десяти", where ASR may garble the
+    # top ("от нуля до 90"); a zero-based scale is the 0–10 one
+    restated = _zero_based_scale(list(toks))
+    yes = scale10 or scale5 or restated or _asks_for_rating(toks)
     return yes, 5 if scale5 else 10
+
+
+def _zero_based_scale(toks: list[str]) -> bool:
+    """"от нуля до <number>" (not "от нуля до 30 тысяч рублей")."""
+    for i in range(len(toks) - 2):
+        if toks[i] == "от" and toks[i + 1] in ("нуля", "нуль", "ноля", "0") and toks[i + 2] == "до":
+            top = toks[i + 3] if i + 3 < len(toks) else ""
+            after = toks[i + 4] if i + 4 < len(toks) else ""
+            if _is_numberish(top) and lemma(after) not in _UNIT_LEMMAS:
+                return True
+    return False
 
 
 _PLACE_LEMMAS = {"квартира", "дом", "корпус", "подъезд", "этаж", "номер", "касса", "строение",
@@ -184,6 +260,7 @@ def _candidates(text: str) -> list[tuple[int, int, bool, bool]]:
     toks = _toks(text)
     n = len(toks)
     numberish = [_is_numberish(t.text) for t in toks]
+    cues = _scale_cues([t.text for t in toks])
     out: list[tuple[int, int, bool, bool]] = []
     for i, t in enumerate(toks):
         v = _value(t.text)
@@ -206,6 +283,8 @@ def _candidates(text: str) -> list[tuple[int, int, bool, bool]]:
         nxt_lem = [x.lemma for x in nxt_same]
         if prev and prev[-1] in _TIME_PREPS:
             continue  # "от нуля до десяти", "в два", "к десяти"
+        if prev and prev[-1] == "из":
+            continue  # the scale's top in "8 из 10", "5 из 5"
         if prev and (prev[-1] in _BIG_PRECEDERS or prev[-1].isdigit()):
             continue  # "двадцать три", "2 150"
         if prev_lem and (prev_lem[-1] in _PLACE_LEMMAS or prev_lem[-1] in _UNIT_LEMMAS) and \
@@ -248,12 +327,30 @@ def _candidates(text: str) -> list[tuple[int, int, bool, bool]]:
                 not any(x in ("пусть", "пускай") for x in prev):
             continue  # "будет десять", "было восемь" (but "пусть будет семь" is a score)
         personal = "лично" in prev_lem
-        scale5 = len(nxt_text) >= 2 and nxt_text[0] == "из" and nxt_text[1] in ("пяти", "5")
+        scale5 = (len(nxt_text) >= 2 and nxt_text[0] == "из" and nxt_text[1] in ("пяти", "5")) \
+            or _near_cue(cues, toks, i) == 5
         if len(nxt_text) >= 2 and nxt_text[0] == "из" and nxt_text[1] not in _SCALE_WORDS \
                 and nxt_text[1] != "за":
             continue  # "два из трёх" etc.
         out.append((v, i, personal, scale5))
     return out
+
+
+def _near_cue(cues: list[int | None], toks: list[_Tok], i: int) -> int | None:
+    """The point scale named right before the number ("по пятибалльной — четыре") or right
+    after it in the same clause ("четыре по пятибалльной"); another number in between ends
+    the search."""
+    for j in range(i - 1, max(-1, i - 5), -1):
+        if cues[j] is not None:
+            return cues[j]
+        if _value(toks[j].text) is not None:
+            break
+    for j in range(i + 1, min(len(toks), i + 4)):
+        if toks[j].clause != toks[i].clause or _value(toks[j].text) is not None:
+            break
+        if cues[j] is not None:
+            return cues[j]
+    return None
 
 
 def _pick(cands: list[tuple[int, int, bool, bool]]) -> tuple[int, bool] | None:
@@ -267,9 +364,10 @@ def _pick(cands: list[tuple[int, int, bool, bool]]) -> tuple[int, bool] | None:
 def _self_rating(text: str) -> bool:
     """An unprompted score: the customer names the scale ("ноль вам из десяти",
     "по десятибалльной шкале на двойку", "по шкале от нуля до десяти ... на единицу")."""
-    joined = " ".join(_tokenize(text))
-    return bool(re.search(r"\bиз (десяти|10|пяти|5)\b|десятибалльн|пятибалльн|"
-                          r"\bот (нуля|0) до (десяти|10)\b", joined))
+    toks = _tokenize(text)
+    joined = " ".join(toks)
+    return bool(re.search(r"\bиз (десяти|10|пяти|5)\b|\bот (нуля|0) до (десяти|10)\b", joined)) \
+        or any(c is not None for c in _scale_cues(list(toks)))
 
 
 def extract_nps(roles: list[str], texts: list[str], window: int = 3) -> NpsAnswer | None:
@@ -282,6 +380,7 @@ def extract_nps(roles: list[str], texts: list[str], window: int = 3) -> NpsAnswe
     for i, (role, text) in enumerate(zip(roles, texts)):
         if not text:
             continue
+        raw, text = text, normalize_score_forms(text)
         if role == "operator":
             yes, scale = is_rating_question(text)
             if yes:
@@ -306,7 +405,7 @@ def extract_nps(roles: list[str], texts: list[str], window: int = 3) -> NpsAnswe
         scale = 5 if scale5 else (anchor_scale if in_window and anchor_scale else 10)
         if scale == 5:
             value = min(10, value * 2)
-        found.append(NpsAnswer(score=value, utterance_index=i, evidence=text.strip()[:200],
+        found.append(NpsAnswer(score=value, utterance_index=i, evidence=raw.strip()[:200],
                                scale=scale))
         answered = True
     return found[-1] if found else None

@@ -53,9 +53,77 @@ def utterance_training_pairs(ct: CallText, label: str) -> list[tuple[str, str]]:
     return [(utterance_view(ct, i), label) for i in cust[-2:]]
 
 
+# End-of-call cues over lemmas (negation already folded: "не помочь" → "не_помочь", so a
+# negated cue never fires). General vocabulary of satisfaction / dissatisfaction, not phrasings
+# of any data set; the model stays the main judge, a cue only shifts its log-scores.
+_POS_WORDS = frozenset(
+    "благодарить благодарность выручить супер здорово приятно признательный молодец умница "
+    "отлично замечательный прекрасно великолепно чудесно шикарно класс".split())
+_POS_BIGRAMS = frozenset({("спасибо", "большой"), ("большой", "спасибо"), ("огромный", "спасибо"),
+                          ("спасибо", "огромный"), ("очень", "помочь"), ("очень", "приятно"),
+                          ("очень", "довольный"), ("дать", "бог"), ("вот", "спасибо"),
+                          ("очень", "понятно"), ("другой", "дело"), ("очень", "удобно")})
+_NEG_WORDS = frozenset(
+    "безобразие издевательство издеваться жалоба пожаловаться позор кошмар ужас ужасно бардак "
+    "отвратительно отвратительный хамство безобразный развод обман обмануть возмутительно "
+    "надоесть достать бесполезно бесполезный не_помочь не_довольный недовольный осадок осадочек "
+    "разочаровать разочарованный суд прокуратура роспотребнадзор".split())
+_NEG_BIGRAMS = frozenset({("больше", "никогда"), ("толк", "никакой"), ("никакой", "толк"),
+                          ("не_закажу", ""), ("уйти", "к"), ("не_рекомендовать", "")})
+_SARCASM_INTENS = frozenset({"просто", "ну", "ну-ну", "ага", "как", "вот"})
+_SARCASM_PRAISE = frozenset({"отлично", "замечательный", "замечательно", "прекрасно",
+                             "прекрасный", "чудесно", "великолепно", "супер", "здорово",
+                             "класс", "шикарно"})
+END_CUE_UTTERANCES = 2
+EARLIER_CUE_DISCOUNT = 0.5
+POSITIVE_CUE_WEIGHT = 1.2
+NEGATIVE_CUE_WEIGHT = 1.2
+SARCASM_WEIGHT = 2.0
+
+
+def _cue_lemmas(lems: list[str]) -> list[str]:
+    """Lemmas for the cues: "нет, спасибо" is folded to "нет не_спасибо" (punctuation is gone
+    in ASR text), but after "нет" the next word is an answer, not a negated one."""
+    return [w[3:] if w.startswith("не_") and j and lems[j - 1] == "нет" else w
+            for j, w in enumerate(lems)]
+
+
+def _is_sarcastic(lems: list[str]) -> bool:
+    """A short praise with a mocking intensifier and nothing else ("просто отлично", "ну
+    замечательно"): after a problem it means the opposite."""
+    words = [w for w in lems if w not in {"да", "уж", "же", "так", "всё", "все"}]
+    if not 2 <= len(words) <= 6 or not any(w in _SARCASM_PRAISE for w in words):
+        return False
+    rest = [w for w in words if w not in _SARCASM_PRAISE and w not in _SARCASM_INTENS]
+    return not rest and any(w in _SARCASM_INTENS for w in words)
+
+
+def end_cues(ct: CallText, n_last: int = END_CUE_UTTERANCES) -> dict[str, float]:
+    """Counts of explicit satisfaction / dissatisfaction / sarcasm in the customer's last turns."""
+    cust = [i for i in (ct.indices("customer") or ct.indices("unknown")) if ct.lemmas[i]]
+    pos = neg = sarc = 0.0
+    last = cust[-n_last:]
+    for k, i in enumerate(last):
+        w = 1.0 if k == len(last) - 1 else EARLIER_CUE_DISCOUNT  # the final turn counts most
+        lems = _cue_lemmas(ct.lemmas[i])
+        if _is_sarcastic(lems):
+            sarc += w
+            continue
+        pairs = set(zip(lems, lems[1:] + [""]))
+        pos += w * (sum(x in _POS_WORDS for x in lems) + len(pairs & _POS_BIGRAMS))
+        neg += w * (sum(x in _NEG_WORDS for x in lems) + len(pairs & _NEG_BIGRAMS))
+    return {"positive": min(pos, 2.0), "negative": min(neg, 2.0), "sarcasm": min(sarc, 1.0)}
+
+
 def decide_sentiment(scores: dict[str, float], ct: CallText, use_rules: bool = True) -> str:
-    """The call's label from the model's class scores (and the end-of-call rules)."""
-    return max(scores, key=scores.__getitem__)
+    """The call's label: the model's class scores shifted by the explicit end-of-call cues."""
+    if not use_rules or not {"negative", "positive"} <= set(scores):
+        return max(scores, key=scores.__getitem__)
+    cues = end_cues(ct)
+    logit = {k: float(np.log(max(v, 1e-9))) for k, v in scores.items()}
+    logit["positive"] += POSITIVE_CUE_WEIGHT * cues["positive"] - SARCASM_WEIGHT * cues["sarcasm"]
+    logit["negative"] += NEGATIVE_CUE_WEIGHT * cues["negative"] + SARCASM_WEIGHT * cues["sarcasm"]
+    return max(logit, key=logit.__getitem__)
 
 
 class SentimentAnalyzer:
