@@ -14,7 +14,6 @@ import argparse
 import json
 import logging
 import os
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -22,10 +21,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 warnings.filterwarnings("ignore")
 
-from callqa.audio import decode_audio, mono_mix  # noqa: E402
-from callqa.diarization import Diarizer, turns_from_rttm  # noqa: E402
-from callqa.diarization.refine import TwoSpeakerRefiner, RefineOptions  # noqa: E402
-from callqa.settings import load_settings  # noqa: E402
+from callqa.audio import decode_audio, mono_mix
+from callqa.diarization import Diarizer, turns_from_rttm
+from callqa.diarization.refine import RefineOptions, TwoSpeakerRefiner
+from callqa.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 import pytest
 
 from callqa.analytics.base import AnalysisContext
-from callqa.analytics.nps import (NpsExtractor, extract_nps, is_rating_question,
-                                  normalize_score_forms)
+from callqa.analytics.nps import (
+    NpsExtractor,
+    extract_nps,
+    is_rating_question,
+    normalize_score_forms,
+)
 from callqa.analytics.train import asr_style_text
 from callqa.conversation import CallMeta, Conversation, Utterance
 from callqa.tenants import TenantProfile
@@ -51,12 +55,19 @@ CASES = [
     (Q, ["Ставлю на 9-ку."], 9),
     (Q, ["Твёрдая 10-ка."], 10),
     (Q, ["5-5, без вопросов."], 10),
+    (Q, ["Восемь из 10-ти."], 8),
+    (Q, ["По 5-ти балльной четыре."], 8),
     # the 5-point scale named by the customer, also misspelt the way ASR mishears it
     (Q, ["По пятибалльной — четыре."], 8),
     (Q, ["Ну, по пятибальной тройка."], 6),
     (Q, ["Ну по питибаленной четвёрка, нормально."], 8),
     (Q, ["По пяти бальной пятёрка."], 10),
     (Q, ["По десятибальной восемь."], 8),
+    # without punctuation: a gendered number word that does not agree with the next noun
+    # starts a new sentence; a number being questioned is not the answer
+    (Q, ["Два. Фары так и не отрегулировали, вот и весь ответ."], 2),
+    (Q, ["Две фары поменяли, а так восемь."], 8),
+    (Q, ["Тройка. Хотя нет — двойка. Ну за что тройку-то, правда?"], 2),
     # digit sequences that are not scores
     (Q, ["Ну, 8. Пробег, кстати, 28 тысяч, и запишите на 9 утра."], 8),
     (Q, ["Сначала заказ проверьте: два, две, три, два."], None),
@@ -139,6 +150,7 @@ def test_scale_restatement_detection():
     assert is_rating_question("по пятибальной шкале как оцените") == (True, 5)
     assert not is_rating_question("Доставка займёт от одного до трёх дней.")[0]
     assert not is_rating_question("Цены от нуля до 30 тысяч рублей.")[0]
+    assert not is_rating_question("Разгон от нуля до ста за девять секунд.")[0]
 
 
 def test_normalize_score_forms():

@@ -61,3 +61,58 @@ def test_no_customer_words_is_neutral(analyzer):
     out = analyzer.analyze(c, AnalysisContext(TenantProfile("t")))
     assert out.labels["customer_sentiment"] == "neutral"
     assert out.labels["customer_sentiment_trajectory"] == []
+
+
+# --- the end-of-call cue layer (pure; no model needed) ---
+
+from callqa.analytics.features import call_text  # noqa: E402
+from callqa.analytics.sentiment import decide_sentiment, end_cues  # noqa: E402
+
+NEUTRAL_LEANING = {"negative": 0.25, "neutral": 0.45, "positive": 0.30}
+
+
+def cues(*turns: str, asr: bool = False) -> dict[str, float]:
+    return end_cues(call_text(conv(*turns, asr=asr)))
+
+
+@pytest.mark.parametrize("asr", [False, True])
+def test_sarcastic_short_praise_after_a_problem_is_negative(asr):
+    c = conv("Мастер будет только через неделю.", "Ещё неделю?", "Да, раньше никак.",
+             "Ну просто замечательно.", asr=asr)
+    assert end_cues(call_text(c))["sarcasm"] > 0
+    assert decide_sentiment(NEUTRAL_LEANING, call_text(c)) == "negative"
+
+
+@pytest.mark.parametrize("asr", [False, True])
+def test_explicit_thanks_tips_a_neutral_leaning_call_to_positive(asr):
+    c = conv("Готово, всё оформили.", "Вот это здорово, вы меня очень выручили, благодарю!",
+             asr=asr)
+    assert decide_sentiment(NEUTRAL_LEANING, call_text(c)) == "positive"
+
+
+def test_plain_goodbye_and_negated_praise_are_no_cues():
+    assert cues("Всего доброго.", "Спасибо, до свидания.") == {
+        "positive": 0.0, "negative": 0.0, "sarcasm": 0.0}
+    # negation is folded into the lemma, so "не отлично" is not praise
+    assert cues("Как вам обслуживание?", "Не отлично, прямо скажем.")["positive"] == 0.0
+    # "нет, спасибо" (a polite answer) is still thanks, not a negated one; "ну всё, спасибо" is
+    # a closing, not sarcasm
+    assert cues("Что-то ещё?", "Нет, спасибо большое.", asr=True)["positive"] > 0
+    assert cues("Что-то ещё?", "Ну всё, спасибо.")["sarcasm"] == 0.0
+
+
+def test_dissatisfaction_counts_and_final_turn_weighs_most():
+    late = cues("Что-то ещё?", "Нет.", "Всего доброго.", "Безобразие, я напишу жалобу.")
+    early = cues("Что-то ещё?", "Безобразие, я напишу жалобу.", "Всего доброго.", "Ладно.")
+    assert late["negative"] > early["negative"] > 0
+    assert decide_sentiment({"negative": 0.3, "neutral": 0.5, "positive": 0.2},
+                            call_text(conv("Что-то ещё?", "Безобразие, я напишу жалобу."))) \
+        == "negative"
+
+
+def test_rules_off_is_the_model_argmax():
+    c = call_text(conv("Готово.", "Ну просто отлично."))
+    assert decide_sentiment(NEUTRAL_LEANING, c, use_rules=False) == "neutral"
+    # a confident model is not overruled by a single cue
+    assert decide_sentiment({"negative": 0.02, "neutral": 0.08, "positive": 0.9},
+                            call_text(conv("Готово.", "Безобразие."))) == "positive"

@@ -10,6 +10,12 @@ and a personal score for the operator when a company score is also given ("ва�
 магазину шесть") are not the score. The last score the customer states wins. A 5-point
 answer ("пять из пяти", or an answer to a 1–5 question) is converted to 0–10 (×2).
 
+Real ASR output is handled on top of that: digit spellings Whisper uses for spoken scores
+("0,10", "10/10", "5-5", "на 8-ку", "из 10-ти") are rewritten first (``normalize_score_forms``);
+a point-scale cue is matched by character similarity, so misheard "пятибалльной" still converts;
+an operator restating the scale ("шкала от нуля до …", top possibly garbled) re-opens the
+answer window, so the customer's re-answer wins over a first 5-point answer.
+
 Prediction (``NpsPredictor``) never reads the stated score: number words are removed from
 its input, and it combines a ridge regression over the customer's words with the sentiment
 model's probabilities.
@@ -17,9 +23,9 @@ model's probabilities.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -126,11 +132,21 @@ def _is_numberish(tok: str) -> bool:
             or bool(_BIG_NUMBER_RE.match(tok)))
 
 
-def _counted_noun(word: str, value: int) -> bool:
+# gendered number words only count a noun of their gender ("две колодки", not "два колодки":
+# without punctuation "два колодки поменяли" is a score "два" followed by a new sentence)
+_GENDER_OF = {"два": ("masc", "neut"), "две": ("femn",), "один": ("masc",), "одна": ("femn",),
+              "одну": ("femn",), "одно": ("neut",)}
+
+
+def _counted_noun(word: str, value: int, number_word: str = "") -> bool:
     """True if ``word`` is a noun in the form a quantity ``value`` would govern."""
+    genders = _GENDER_OF.get(number_word)
     for p in _morph().parse(word)[:3]:
         tag = p.tag
         if "NOUN" not in tag or p.normal_form in ("балл", "оценка"):
+            continue
+        if genders and tag.gender is not None and tag.gender not in genders and \
+                "Ms-f" not in tag:
             continue
         if value == 1 or value == 0:
             return True
@@ -172,9 +188,15 @@ def _digit_pair(m: re.Match[str]) -> str:
     return f"{a} из {b}"
 
 
+# "из 10-ти", "по 5-ти балльной" — digits with a genitive ending
+_DIGIT_GENITIVE_RE = re.compile(r"(?<![\w.,/:-])(5|10)-(ти|и)(?!\w)", re.IGNORECASE)
+
+
 def normalize_score_forms(text: str) -> str:
     """Rewrite the digit spellings ASR produces for spoken scores into the forms the rules read:
-    "0,10" / "10/10" / "5-5" → "0 из 10" / "10 из 10" / "5 из 5", "на 8-ку" → "на восьмерку"."""
+    "0,10" / "10/10" / "5-5" → "0 из 10" / "10 из 10" / "5 из 5", "на 8-ку" → "на восьмерку",
+    "из 10-ти" → "из десяти"."""
+    text = _DIGIT_GENITIVE_RE.sub(lambda m: "пяти" if m.group(1) == "5" else "десяти", text)
     text = _DIGIT_COLLECTIVE_RE.sub(
         lambda m: _COLLECTIVE_OF[int(m.group(1))] if int(m.group(1)) <= 10 else m.group(0), text)
     return _DIGIT_PAIR_RE.sub(_digit_pair, text)
@@ -244,7 +266,9 @@ def _zero_based_scale(toks: list[str]) -> bool:
         if toks[i] == "от" and toks[i + 1] in ("нуля", "нуль", "ноля", "0") and toks[i + 2] == "до":
             top = toks[i + 3] if i + 3 < len(toks) else ""
             after = toks[i + 4] if i + 4 < len(toks) else ""
-            if _is_numberish(top) and lemma(after) not in _UNIT_LEMMAS:
+            # not a speed or a quantity: "разгон от нуля до ста за 9 секунд"
+            if _is_numberish(top) and top not in ("ста", "сто", "100", "сотни") and \
+                    after != "за" and lemma(after) not in _UNIT_LEMMAS:
                 return True
     return False
 
@@ -296,10 +320,10 @@ def _candidates(text: str) -> list[tuple[int, int, bool, bool]]:
             if nl in _UNIT_LEMMAS:
                 continue
             if t.text not in _COLLECTIVE and nl not in ("из", "балл"):
-                if _counted_noun(nx.text, v):
+                if _counted_noun(nx.text, v, t.text):
                     continue
                 if _is_adjective(nx.text) and len(nxt_same) > 1 and \
-                        _counted_noun(nxt_same[1].text, v):
+                        _counted_noun(nxt_same[1].text, v, t.text):
                     continue  # "три детских кресла"
                 if v == 1 and _is_adjective(nx.text):
                     continue  # "одна нормальная"
@@ -308,6 +332,8 @@ def _candidates(text: str) -> list[tuple[int, int, bool, bool]]:
             continue
         if prev_lem and prev_lem[-1] == "минус":
             continue
+        if prev[-2:] == ["за", "что"] or (prev and prev[-1] in ("почему", "зачем", "разве")):
+            continue  # "ноль, за что единицу-то": questioning a score, not stating one
         upto_next_number = []
         for x in nxt_same:
             if _value(x.text) is not None:

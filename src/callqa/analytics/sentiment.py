@@ -2,8 +2,12 @@
 
 The call-level model reads the customer's last utterances (weighted by their own views: the
 last three and the very last), all the customer's words, the operator's closing (an apology
-or a promise changes how a call ends) and the stated score if any (rule-extracted, coarse). The per-utterance trajectory comes from a second, small model trained on customers'
-closing utterances, applied to each customer utterance with its predecessor as context.
+or a promise changes how a call ends) and the stated score if any (rule-extracted, coarse).
+Its class scores are then shifted by a small, general cue layer over the customer's last two
+turns (explicit thanks/satisfaction, dissatisfaction, short sarcastic praise such as "просто
+отлично"): trained on few writers, the model misses such wordings when another writer phrases
+them differently. The per-utterance trajectory comes from a second, small model trained on
+customers' closing utterances, applied to each customer utterance with its predecessor as context.
 """
 from __future__ import annotations
 
@@ -67,9 +71,9 @@ _NEG_WORDS = frozenset(
     "безобразие издевательство издеваться жалоба пожаловаться позор кошмар ужас ужасно бардак "
     "отвратительно отвратительный хамство безобразный развод обман обмануть возмутительно "
     "надоесть достать бесполезно бесполезный не_помочь не_довольный недовольный осадок осадочек "
-    "разочаровать разочарованный суд прокуратура роспотребнадзор".split())
+    "разочаровать разочарованный не_рекомендовать суд прокуратура роспотребнадзор".split())
 _NEG_BIGRAMS = frozenset({("больше", "никогда"), ("толк", "никакой"), ("никакой", "толк"),
-                          ("не_закажу", ""), ("уйти", "к"), ("не_рекомендовать", "")})
+                          ("уйти", "к")})
 _SARCASM_INTENS = frozenset({"просто", "ну", "ну-ну", "ага", "как", "вот"})
 _SARCASM_PRAISE = frozenset({"отлично", "замечательный", "замечательно", "прекрасно",
                              "прекрасный", "чудесно", "великолепно", "супер", "здорово",
@@ -121,8 +125,15 @@ def decide_sentiment(scores: dict[str, float], ct: CallText, use_rules: bool = T
         return max(scores, key=scores.__getitem__)
     cues = end_cues(ct)
     logit = {k: float(np.log(max(v, 1e-9))) for k, v in scores.items()}
-    logit["positive"] += POSITIVE_CUE_WEIGHT * cues["positive"] - SARCASM_WEIGHT * cues["sarcasm"]
-    logit["negative"] += NEGATIVE_CUE_WEIGHT * cues["negative"] + SARCASM_WEIGHT * cues["sarcasm"]
+    # a plain cue only moves the call between neutral and the side the model already leans to
+    # ("спасибо, очень помогли" after a complaint is as likely irony as thanks)
+    leans_pos = scores["positive"] >= scores["negative"]
+    if leans_pos:
+        logit["positive"] += POSITIVE_CUE_WEIGHT * cues["positive"]
+    else:
+        logit["negative"] += NEGATIVE_CUE_WEIGHT * cues["negative"]
+    logit["positive"] -= SARCASM_WEIGHT * cues["sarcasm"]
+    logit["negative"] += SARCASM_WEIGHT * cues["sarcasm"]
     return max(logit, key=logit.__getitem__)
 
 
@@ -164,7 +175,7 @@ class SentimentAnalyzer:
         classes = [str(c) for c in self.model.classes_]
         scores = dict(zip(classes, (float(x) for x in proba)))
         return AnalyzerOutput(labels={
-            "customer_sentiment": max(scores, key=scores.__getitem__),
+            "customer_sentiment": decide_sentiment(scores, ct),
             "customer_sentiment_scores": scores,
             "customer_sentiment_trajectory": self._trajectory(ct),
         })

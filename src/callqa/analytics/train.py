@@ -30,6 +30,7 @@ from callqa.analytics.nps import NpsPredictor, build_nps_text_model, without_sta
 from callqa.analytics.sentiment import (
     build_sentiment_model,
     build_utterance_model,
+    decide_sentiment,
     utterance_training_pairs,
 )
 from callqa.conversation import Conversation
@@ -214,7 +215,8 @@ def predict_labels(models: Models, calls: Sequence[LabeledCall]) -> dict[str, li
     X = _views(calls)
     sent_proba = models.sentiment.predict_proba(X)
     cls = [str(c) for c in models.sentiment.classes_]
-    sent = [cls[int(i)] for i in sent_proba.argmax(1)]
+    sent = [decide_sentiment(dict(zip(cls, map(float, p))), call_text(c.conversation, {}))
+            for c, p in zip(calls, sent_proba)]
     blind = models.sentiment.predict_proba([without_stated_score(x) for x in X])
     pred_nps = [models.nps.predict(without_stated_score(x), dict(zip(cls, map(float, p))))
                 for x, p in zip(X, blind)]

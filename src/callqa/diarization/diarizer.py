@@ -74,14 +74,14 @@ class Diarizer:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> "Diarizer":
+    def from_settings(cls, settings: Any, **overrides: Any) -> Diarizer:
         refine = getattr(settings, "diarization_refine", False)
-        kw: dict[str, Any] = dict(
-            refiner=TwoSpeakerRefiner(RefineOptions()) if refine else None,
-            models_dir=settings.models_dir,
-            options=DiarizerOptions(num_speakers=settings.num_speakers,
-                                    torch_threads=settings.torch_threads),
-        )
+        kw: dict[str, Any] = {
+            "refiner": TwoSpeakerRefiner(RefineOptions()) if refine else None,
+            "models_dir": settings.models_dir,
+            "options": DiarizerOptions(num_speakers=settings.num_speakers,
+                                       torch_threads=settings.torch_threads),
+        }
         kw.update(overrides)
         return cls(settings.segmentation_model, settings.embedding_model, **kw)
 
