@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from callqa.analytics.base import AnalysisContext
-from callqa.analytics.features import fast
-from callqa.analytics.sentiment import SentimentAnalyzer
+from callqa.analytics.features import call_text, fast
+from callqa.analytics.sentiment import SentimentAnalyzer, decide_sentiment, end_cues
 from callqa.analytics.train import asr_style_text, load_models
 from callqa.conversation import CallMeta, Conversation, Utterance
 from callqa.settings import load_settings
@@ -28,8 +28,8 @@ ANGRY_END = (
 CALMED_DOWN = (
     "Здравствуйте, слушаю вас.",
     "Я третий раз звоню, заказ так и не привезли! Это безобразие!",
-    "Приношу извинения. Я нашла ваш заказ: курьер привезёт его сегодня до шести, "
-    "и мы вернём вам стоимость доставки.",
+    ("Приношу извинения. Я нашла ваш заказ: курьер привезёт его сегодня до шести, "
+     "и мы вернём вам стоимость доставки."),
     "О, вот это другое дело. Спасибо большое, вы меня очень выручили!",
 )
 
@@ -42,7 +42,7 @@ def analyzer() -> SentimentAnalyzer:
 
 @pytest.mark.parametrize("asr", [False, True])
 def test_end_state_decides(analyzer, asr):
-    ctx = lambda: AnalysisContext(TenantProfile("t"))  # noqa: E731
+    ctx = lambda: AnalysisContext(TenantProfile("t"))
     assert analyzer.analyze(conv(*ANGRY_END, asr=asr), ctx()).labels["customer_sentiment"] == "negative"
     assert analyzer.analyze(conv(*CALMED_DOWN, asr=asr), ctx()).labels["customer_sentiment"] != "negative"
 
@@ -65,8 +65,6 @@ def test_no_customer_words_is_neutral(analyzer):
 
 # --- the end-of-call cue layer (pure; no model needed) ---
 
-from callqa.analytics.features import call_text  # noqa: E402
-from callqa.analytics.sentiment import decide_sentiment, end_cues  # noqa: E402
 
 NEUTRAL_LEANING = {"negative": 0.25, "neutral": 0.45, "positive": 0.30}
 

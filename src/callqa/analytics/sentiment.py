@@ -60,18 +60,23 @@ def utterance_training_pairs(ct: CallText, label: str) -> list[tuple[str, str]]:
 # End-of-call cues over lemmas (negation already folded: "не помочь" → "не_помочь", so a
 # negated cue never fires). General vocabulary of satisfaction / dissatisfaction, not phrasings
 # of any data set; the model stays the main judge, a cue only shifts its log-scores.
-_POS_WORDS = frozenset(
+def _lemma_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_POS_WORDS = _lemma_set(
     "благодарить благодарность выручить супер здорово приятно признательный молодец умница "
-    "отлично замечательный прекрасно великолепно чудесно шикарно класс".split())
+    "отлично замечательный прекрасно великолепно чудесно шикарно класс толково толковый красота "
+    "рад рада радый радовать порадовать довольный")
 _POS_BIGRAMS = frozenset({("спасибо", "большой"), ("большой", "спасибо"), ("огромный", "спасибо"),
                           ("спасибо", "огромный"), ("очень", "помочь"), ("очень", "приятно"),
                           ("очень", "довольный"), ("дать", "бог"), ("вот", "спасибо"),
                           ("очень", "понятно"), ("другой", "дело"), ("очень", "удобно")})
-_NEG_WORDS = frozenset(
+_NEG_WORDS = _lemma_set(
     "безобразие издевательство издеваться жалоба пожаловаться позор кошмар ужас ужасно бардак "
     "отвратительно отвратительный хамство безобразный развод обман обмануть возмутительно "
     "надоесть достать бесполезно бесполезный не_помочь не_довольный недовольный осадок осадочек "
-    "разочаровать разочарованный не_рекомендовать суд прокуратура роспотребнадзор".split())
+    "разочаровать разочарованный не_рекомендовать суд прокуратура роспотребнадзор")
 _NEG_BIGRAMS = frozenset({("больше", "никогда"), ("толк", "никакой"), ("никакой", "толк"),
                           ("уйти", "к")})
 _SARCASM_INTENS = frozenset({"просто", "ну", "ну-ну", "ага", "как", "вот"})
@@ -79,7 +84,7 @@ _SARCASM_PRAISE = frozenset({"отлично", "замечательный", "з
                              "прекрасный", "чудесно", "великолепно", "супер", "здорово",
                              "класс", "шикарно"})
 END_CUE_UTTERANCES = 2
-EARLIER_CUE_DISCOUNT = 0.5
+EARLIER_CUE_DISCOUNT = 0.25
 POSITIVE_CUE_WEIGHT = 1.2
 NEGATIVE_CUE_WEIGHT = 1.2
 SARCASM_WEIGHT = 2.0
@@ -95,6 +100,8 @@ def _cue_lemmas(lems: list[str]) -> list[str]:
 def _is_sarcastic(lems: list[str]) -> bool:
     """A short praise with a mocking intensifier and nothing else ("просто отлично", "ну
     замечательно"): after a problem it means the opposite."""
+    if lems[:2] == ["ну", "спасибо"] and not {"большой", "огромный"} & set(lems):
+        return True  # "ну спасибо, очень помогли" — a bare "ну спасибо" opens a reproach
     words = [w for w in lems if w not in {"да", "уж", "же", "так", "всё", "все"}]
     if not 2 <= len(words) <= 6 or not any(w in _SARCASM_PRAISE for w in words):
         return False
@@ -125,15 +132,8 @@ def decide_sentiment(scores: dict[str, float], ct: CallText, use_rules: bool = T
         return max(scores, key=scores.__getitem__)
     cues = end_cues(ct)
     logit = {k: float(np.log(max(v, 1e-9))) for k, v in scores.items()}
-    # a plain cue only moves the call between neutral and the side the model already leans to
-    # ("спасибо, очень помогли" after a complaint is as likely irony as thanks)
-    leans_pos = scores["positive"] >= scores["negative"]
-    if leans_pos:
-        logit["positive"] += POSITIVE_CUE_WEIGHT * cues["positive"]
-    else:
-        logit["negative"] += NEGATIVE_CUE_WEIGHT * cues["negative"]
-    logit["positive"] -= SARCASM_WEIGHT * cues["sarcasm"]
-    logit["negative"] += SARCASM_WEIGHT * cues["sarcasm"]
+    logit["positive"] += POSITIVE_CUE_WEIGHT * cues["positive"] - SARCASM_WEIGHT * cues["sarcasm"]
+    logit["negative"] += NEGATIVE_CUE_WEIGHT * cues["negative"] + SARCASM_WEIGHT * cues["sarcasm"]
     return max(logit, key=logit.__getitem__)
 
 

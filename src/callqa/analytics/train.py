@@ -360,7 +360,9 @@ def model_card(models: Models, cv: dict[str, Any], data_files: Sequence[Path],
         f"{', '.join(m.get('call_types', []))}. The tenant's call types down-weight others.",
         "- `customer_sentiment`: TF-IDF of the customer's last 3 utterances, all customer words, "
         "the operator's closing, char n-grams of the customer's ending → logistic regression "
-        "(state at the END of the call). Trajectory: per-utterance model trained on customers' "
+        "(state at the END of the call); its scores are shifted by explicit end-of-call cues "
+        "(thanks / dissatisfaction / short sarcastic praise in the customer's last 2 turns, "
+        "`sentiment.end_cues`). Trajectory: per-utterance model trained on customers' "
         "closing utterances.",
         "- `predicted_nps`: ridge regression over the customer's words with number words removed "
         "(never reads the stated score), blended with sentiment probabilities; fitted on calls "
