@@ -89,7 +89,7 @@ def test_bad_inputs_are_recorded_and_batch_goes_on(storage, settings, fake_pipel
 
     d = tmp_path / "batch"
     d.mkdir()
-    good = tone(d / "good.wav", freq=523)
+    tone(d / "good.wav", freq=523)
     (d / "empty.wav").write_bytes(b"")
     (d / "text.wav").write_text("это не звук, а текст\n" * 50, encoding="utf-8")
     full = tone(tmp_path / "full.wav", freq=600, seconds=2.0).read_bytes()

@@ -32,7 +32,6 @@ from callqa.analytics.phrases import (
     phrase_pattern,
     prepare,
     tags,
-    utt_text,
 )
 from callqa.conversation import Conversation, Finding
 from callqa.errors import InputError
