@@ -41,3 +41,15 @@ class Analyzer(Protocol):
 
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
         ...
+
+
+class RuleSource:
+    """Mixin: ``source`` = ``"<name>@<version>"``, the tag every finding of an analyzer carries."""
+
+    name: str
+    version: str
+
+    @property
+    def source(self) -> str:
+        return f"{self.name}@{self.version}"
+

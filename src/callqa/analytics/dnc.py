@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from callqa.analytics.base import AnalysisContext, AnalyzerOutput
+from callqa.analytics.base import AnalysisContext, AnalyzerOutput, RuleSource
 from callqa.analytics.phrases import Patterns, UttText, evidence, levenshtein, prepare, tags
 from callqa.conversation import Conversation, Finding
 
@@ -273,16 +273,12 @@ class DncOptions:
 
 
 @dataclass
-class DncAnalyzer:
+class DncAnalyzer(RuleSource):
     """Rules: DNC request (customer), and whether the operator ignored it in this call."""
 
     options: DncOptions = field(default_factory=DncOptions)
     name: str = "rules.dnc"
     version: str = "1"
-
-    @property
-    def source(self) -> str:
-        return f"{self.name}@{self.version}"
 
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
         texts = prepare(conversation, context.cache)

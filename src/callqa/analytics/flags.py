@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from callqa.analytics.base import AnalysisContext, AnalyzerOutput
+from callqa.analytics.base import AnalysisContext, AnalyzerOutput, RuleSource
 from callqa.analytics.phrases import Patterns, UttText, evidence, prepare
 from callqa.conversation import Conversation, Finding
 
@@ -71,17 +71,13 @@ class FlagOptions:
 
 
 @dataclass
-class FlagsAnalyzer:
+class FlagsAnalyzer(RuleSource):
     """Rules: silence, overtalk, transfer ping-pong, unresolved complaint."""
 
     options: FlagOptions = field(default_factory=FlagOptions)
     settings: Any = None
     name: str = "rules.flags"
     version: str = "1"
-
-    @property
-    def source(self) -> str:
-        return f"{self.name}@{self.version}"
 
     def _threshold(self, key: str, context: AnalysisContext, default: float) -> float:
         own = getattr(self.options, key)

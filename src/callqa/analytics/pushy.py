@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from callqa.analytics.base import AnalysisContext, AnalyzerOutput
+from callqa.analytics.base import AnalysisContext, AnalyzerOutput, RuleSource
 from callqa.analytics.dnc import DncAnalyzer, _acknowledges, dnc_match
 from callqa.analytics.phrases import Patterns, UttText, evidence, prepare, tags
 from callqa.conversation import Conversation, Finding
@@ -146,17 +146,13 @@ class PushyOptions:
 
 
 @dataclass
-class PushyAnalyzer:
+class PushyAnalyzer(RuleSource):
     """Rules (+ optional model): did the operator push after a clear refusal?"""
 
     options: PushyOptions = field(default_factory=PushyOptions)
     model: Any = None  # optional sklearn pipeline over the post-refusal operator text
     name: str = "rules.pushy"
     version: str = "1"
-
-    @property
-    def source(self) -> str:
-        return f"{self.name}@{self.version}"
 
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
         texts = prepare(conversation, context.cache)

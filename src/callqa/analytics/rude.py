@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from callqa.analytics.base import AnalysisContext, AnalyzerOutput
+from callqa.analytics.base import AnalysisContext, AnalyzerOutput, RuleSource
 from callqa.analytics.phrases import Patterns, echo_span, evidence, prepare
 from callqa.conversation import Conversation, Finding
 
@@ -185,7 +185,7 @@ class RudeOptions:
 
 
 @dataclass
-class RudeAnalyzer:
+class RudeAnalyzer(RuleSource):
     """Rules (+ optional model for the borderline calls): was the operator rude?"""
 
     options: RudeOptions = field(default_factory=RudeOptions)
@@ -193,10 +193,6 @@ class RudeAnalyzer:
     model_version: str = "1"
     name: str = "rules.rude"
     version: str = "1"
-
-    @property
-    def source(self) -> str:
-        return f"{self.name}@{self.version}"
 
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
         texts = prepare(conversation, context.cache)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from callqa.analytics.base import AnalysisContext, AnalyzerOutput
+from callqa.analytics.base import AnalysisContext, AnalyzerOutput, RuleSource
 from callqa.analytics.dnc import _acknowledges
 from callqa.analytics.phrases import (
     Patterns,
@@ -307,17 +307,13 @@ class ScriptOptions:
 
 
 @dataclass
-class ScriptAnalyzer:
+class ScriptAnalyzer(RuleSource):
     """Rules: script steps done or not, where, and whether their order was kept."""
 
     options: ScriptOptions = field(default_factory=ScriptOptions)
     settings: Any = None
     name: str = "rules.script"
     version: str = "1"
-
-    @property
-    def source(self) -> str:
-        return f"{self.name}@{self.version}"
 
     def analyze(self, conversation: Conversation, context: AnalysisContext) -> AnalyzerOutput:
         call_type = context.labels.get("call_type")
