@@ -65,36 +65,27 @@ def parse_query(query: str) -> ParsedQuery:
             if bare.endswith("*") and bare.strip("*") == "":
                 raise SearchQueryError(f"a prefix needs one word before '*': {bare!r}")
             continue  # punctuation only ("+", "-", "?"): nothing to search for
-        if phrase is not None:
-            words = lemmas(phrase)
+        raw = phrase if phrase is not None else bare.rstrip("*")
+        if phrase is None and "*" in raw:
+            raise SearchQueryError(f"'*' is only allowed at the end of a word: {bare!r}")
+        if phrase is None and bare.endswith("*"):
+            toks = tokenize(raw)
+            if len(toks) != 1:
+                raise SearchQueryError(f"a prefix needs one word before '*': {bare!r}")
+            p = normalize_text(toks[0])
+            expr = _quote(p) + "*"
+            parsed.prefixes.add(p)
+            if last_op != "NOT":
+                parsed.required.append([p + "*"])
+        else:  # a phrase or a word: matched by lemmas, in order
+            words = lemmas(raw)
             if not words:
-                raise SearchQueryError(f"empty phrase in search query: {query!r}")
+                raise SearchQueryError(f"empty phrase in search query: {query!r}" if phrase is not None
+                                       else f"no searchable word in {bare!r}")
             expr = _quote(" ".join(words))
             parsed.lemmas.update(words)
             if last_op != "NOT":
                 parsed.required.append(words)
-        else:
-            prefix = bare.endswith("*")
-            raw = bare.rstrip("*")
-            if "*" in raw:
-                raise SearchQueryError(f"'*' is only allowed at the end of a word: {bare!r}")
-            if prefix:
-                toks = tokenize(raw)
-                if len(toks) != 1:
-                    raise SearchQueryError(f"a prefix needs one word before '*': {bare!r}")
-                p = normalize_text(toks[0])
-                expr = _quote(p) + "*"
-                parsed.prefixes.add(p)
-                if last_op != "NOT":
-                    parsed.required.append([p + "*"])
-            else:
-                words = lemmas(raw)
-                if not words:
-                    raise SearchQueryError(f"no searchable word in {bare!r}")
-                expr = _quote(" ".join(words))
-                parsed.lemmas.update(words)
-                if last_op != "NOT":
-                    parsed.required.append(words)
         if not expect_operand:
             parts.append("AND")
         parts.append(expr)
