@@ -80,8 +80,9 @@ def parse_query(query: str) -> ParsedQuery:
         else:  # a phrase or a word: matched by lemmas, in order
             words = lemmas(raw)
             if not words:
-                raise SearchQueryError(f"empty phrase in search query: {query!r}" if phrase is not None
-                                       else f"no searchable word in {bare!r}")
+                why = (f"empty phrase in search query: {query!r}" if phrase is not None
+                       else f"no searchable word in {bare!r}")
+                raise SearchQueryError(why)
             expr = _quote(" ".join(words))
             parsed.lemmas.update(words)
             if last_op != "NOT":
